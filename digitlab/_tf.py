@@ -1,0 +1,31 @@
+"""TensorFlow and Keras, imported once, without the C++ start-up chatter.
+
+Since TF 2.19 the lines about oneDNN, CUDA and CPU features are written by C++ straight to file
+descriptor 2 before logging is set up, so TF_CPP_MIN_LOG_LEVEL no longer hides them. We point
+that descriptor at /dev/null while TensorFlow loads and looks for devices, then restore it.
+Errors still surface: a failed import raises as usual once stderr is back.
+"""
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def _import_quietly():
+    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        import tensorflow
+
+        tensorflow.config.list_physical_devices()  # CUDA probing logs here, on first use
+        return tensorflow
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+tf = _import_quietly()
+import keras  # noqa: E402  (TensorFlow must be loaded quietly first)
+
+__all__ = ["tf", "keras"]

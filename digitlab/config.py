@@ -1,0 +1,19 @@
+"""Quick mode: one switch that shrinks every lesson to a smoke test.
+
+Set DIGITLAB_QUICK=1 (the test suite does) and every training helper and notebook uses small
+subsets and few steps, so the whole series runs in minutes. Unset, you get the full lesson.
+"""
+
+import os
+
+QUICK_ENV = "DIGITLAB_QUICK"
+
+
+def is_quick() -> bool:
+    """Whether quick mode is on (DIGITLAB_QUICK set to anything but '', '0', 'false' or 'no')."""
+    return os.environ.get(QUICK_ENV, "").strip().lower() not in ("", "0", "false", "no")
+
+
+def pick(full, quick):
+    """`full` in the full lesson, `quick` in quick mode: `epochs = pick(full=10, quick=1)`."""
+    return quick if is_quick() else full

@@ -1,0 +1,310 @@
+"""MNIST: find it, download it, verify it, load it, split it and feed it to TensorFlow.
+
+Where the data comes from, first match wins:
+  1. the `path` argument of `load_mnist` / `find_mnist`;
+  2. the DIGITLAB_DATA environment variable;
+  3. the per-user cache ($XDG_CACHE_HOME or ~/.cache, then digitlab/mnist);
+  4. a download into that cache from a public mirror (or DIGITLAB_MIRROR).
+
+A folder holds the four IDX files, gzipped or not, or keras' `mnist.npz`. Whatever the container,
+the decoded contents are checked against the SHA-256 of the canonical uncompressed IDX files.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import http.client
+import os
+import struct
+import tempfile
+import urllib.request
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+DATA_ENV = "DIGITLAB_DATA"
+MIRROR_ENV = "DIGITLAB_MIRROR"
+MIRRORS = (
+    "https://ossci-datasets.s3.amazonaws.com/mnist/",
+    "https://storage.googleapis.com/cvdf-datasets/mnist/",
+)
+# name -> (SHA-256 of the uncompressed IDX file, array shape). Hashing the uncompressed contents
+# means a re-compressed, unpacked or npz copy verifies just as well as the original archive.
+FILES = {
+    "train-images-idx3-ubyte": (
+        "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db", (60000, 28, 28)),
+    "train-labels-idx1-ubyte": (
+        "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5", (60000,)),
+    "t10k-images-idx3-ubyte": (
+        "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7", (10000, 28, 28)),
+    "t10k-labels-idx1-ubyte": (
+        "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2", (10000,)),
+}
+NPZ_KEYS = {  # keras' mnist.npz names for the same arrays
+    "train-images-idx3-ubyte": "x_train",
+    "train-labels-idx1-ubyte": "y_train",
+    "t10k-images-idx3-ubyte": "x_test",
+    "t10k-labels-idx1-ubyte": "y_test",
+}
+NPZ_NAME = "mnist.npz"
+
+Arrays = tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
+
+
+class DataError(Exception):
+    """MNIST could not be found, downloaded or verified; the message says how to fix it."""
+
+    def __str__(self) -> str:
+        return f"{self.args[0]}\n{_fix_hint()}"
+
+
+def cache_dir() -> Path:
+    """The per-user folder that downloads go to."""
+    root = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(root) / "digitlab" / "mnist"
+
+
+def _fix_hint() -> str:
+    return (
+        f"To fix it, put the four MNIST files ({', '.join(f + '.gz' for f in FILES)}; gzipped or "
+        f"not) or keras' {NPZ_NAME} in a folder and set {DATA_ENV}=/that/folder, or copy them "
+        f"into {cache_dir()}, or run `digitlab data` once with internet access."
+    )
+
+
+# ---------------------------------------------------------------------------- IDX format
+
+
+def idx_header(shape: tuple[int, ...]) -> bytes:
+    """The IDX header of an unsigned-byte array of this shape (magic number, then each size)."""
+    return bytes([0, 0, 0x08, len(shape)]) + struct.pack(f">{len(shape)}I", *shape)
+
+
+def decode(name: str, raw: bytes, source: str) -> np.ndarray:
+    """Check IDX bytes against the known MNIST file `name` and return them as a uint8 array."""
+    checksum, shape = FILES[name]
+    header = idx_header(shape)
+    size = len(header) + int(np.prod(shape))
+    kind = "images" if len(shape) == 3 else "labels"
+    if len(raw) < 4 or raw[:4] != header[:4]:
+        raise DataError(
+            f"{source} is not an MNIST {kind} file: its first bytes are "
+            f"{raw[:4].hex() or 'empty'}, an IDX {kind} file starts with {header[:4].hex()}.")
+    if raw[4:len(header)] != header[4:]:
+        found = struct.unpack(f">{len(shape)}I", raw[4:len(header)].ljust(len(header) - 4, b"\0"))
+        raise DataError(
+            f"{source} holds {kind} of shape {found}, expected {shape}: is it another file "
+            f"(training and test swapped?) rather than {name}?")
+    if len(raw) != size:
+        what = "truncated" if len(raw) < size else "too long"
+        raise DataError(
+            f"{source} is {what}: {len(raw):,} bytes, expected {size:,}. "
+            "Delete it and fetch it again.")
+    digest = hashlib.sha256(raw).hexdigest()
+    if digest != checksum:
+        raise DataError(
+            f"{source} is corrupted or not the real MNIST: its SHA-256 is {digest}, expected "
+            f"{checksum}. Delete it and fetch it again.")
+    return np.frombuffer(raw, np.uint8, offset=len(header)).reshape(shape)
+
+
+def read_file(path: Path) -> bytes:
+    """The uncompressed bytes of an IDX file, gzipped or not."""
+    try:
+        data = path.read_bytes()
+        return gzip.decompress(data) if path.suffix == ".gz" else data
+    except EOFError:
+        raise DataError(f"{path} is truncated: its gzip stream ends early. "
+                        "Delete it and fetch it again.") from None
+    except (gzip.BadGzipFile, zlib.error) as e:
+        raise DataError(f"{path} is corrupted: not a valid gzip file ({e}). "
+                        "Delete it and fetch it again.") from None
+    except OSError as e:
+        raise DataError(f"{path} cannot be read: {e.strerror or e}.") from None
+
+
+# ---------------------------------------------------------------------------- finding
+
+
+def _idx_files(folder: Path) -> dict[str, Path]:
+    """The MNIST IDX files present in a folder, gzipped or not, by name."""
+    found = {}
+    for name in FILES:
+        for candidate in (folder / name, folder / f"{name}.gz"):
+            if candidate.is_file():
+                found[name] = candidate
+                break
+    return found
+
+
+def _source_in(path: Path, told_by: str) -> Path:
+    """The npz file or IDX folder at `path`, or a DataError naming what is missing."""
+    if path.is_file() and path.suffix == ".npz":
+        return path
+    if not path.is_dir():
+        raise DataError(f"{told_by} points to {path}, which is not a folder.")
+    found = _idx_files(path)
+    if len(found) == len(FILES):
+        return path
+    if not found and (path / NPZ_NAME).is_file():
+        return path / NPZ_NAME
+    missing = ", ".join(f"{name}[.gz]" for name in FILES if name not in found)
+    raise DataError(f"{told_by} points to {path}, but it lacks {missing}.")
+
+
+def find_mnist(path: str | os.PathLike | None = None, download: bool = True) -> Path:
+    """Where MNIST is: an IDX folder or an npz file, downloading into the cache if needed."""
+    if path is not None:
+        return _source_in(Path(path).expanduser(), "the path you gave")
+    if os.environ.get(DATA_ENV):
+        return _source_in(Path(os.environ[DATA_ENV]).expanduser(), f"${DATA_ENV}")
+    cache = cache_dir()
+    if len(_idx_files(cache)) == len(FILES):
+        return cache
+    if not download:
+        raise DataError(f"MNIST is not on this machine (nothing in {cache}).")
+    return download_mnist(cache)
+
+
+# ---------------------------------------------------------------------------- downloading
+
+
+def mirrors() -> list[str]:
+    """The base URLs to download from: DIGITLAB_MIRROR (space-separated) or the public ones."""
+    return os.environ.get(MIRROR_ENV, "").split() or list(MIRRORS)
+
+
+def _fetch(url: str, progress: bool, timeout: float = 30) -> bytes:
+    """The whole body of `url`, with a progress bar; a dropped connection raises."""
+    from tqdm.auto import tqdm
+
+    with urllib.request.urlopen(url, timeout=timeout) as response:
+        total = int(response.headers.get("Content-Length") or 0) or None
+        body = bytearray()
+        with tqdm(total=total, unit="B", unit_scale=True, desc=url.rsplit("/", 1)[-1],
+                  disable=not progress, leave=False) as bar:
+            while chunk := response.read(1 << 16):
+                body += chunk
+                bar.update(len(chunk))
+    if total and len(body) != total:
+        raise DataError(f"the connection dropped after {len(body):,} of {total:,} bytes")
+    return bytes(body)
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write `data` to `path` so that it is either complete or absent, even on Ctrl-C."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def download_mnist(folder: Path | None = None, urls: list[str] | None = None,
+                   progress: bool = True) -> Path:
+    """Download, verify and store (uncompressed) each MNIST file that `folder` lacks."""
+    folder = Path(folder) if folder is not None else cache_dir()
+    urls = urls or mirrors()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise DataError(f"cannot create {folder} to download MNIST into: {e.strerror or e}.") \
+            from None
+    for name in FILES:
+        target = folder / name
+        if target.is_file():
+            try:
+                decode(name, target.read_bytes(), str(target))
+                continue
+            except DataError:
+                pass  # a damaged earlier copy: fetch it again
+        failures = []
+        for base in urls:
+            url = base.rstrip("/") + f"/{name}.gz"
+            try:
+                raw = gzip.decompress(_fetch(url, progress))
+                decode(name, raw, url)
+            except (OSError, EOFError, zlib.error, http.client.HTTPException, DataError) as e:
+                reason = e.args[0] if isinstance(e, DataError) else str(e) or type(e).__name__
+                failures.append(f"  {url}: {reason}")
+                continue
+            write_atomically(target, raw)
+            break
+        else:
+            raise DataError(
+                f"MNIST's {name} is not on this machine and could not be downloaded "
+                "(no internet, or a mirror is down):\n" + "\n".join(failures))
+    return folder
+
+
+# ---------------------------------------------------------------------------- loading
+
+
+def _load_npz(path: Path) -> dict[str, np.ndarray]:
+    """The four arrays of keras' mnist.npz, each verified as if it were the IDX file."""
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            missing = [key for key in NPZ_KEYS.values() if key not in npz.files]
+            if missing:
+                raise DataError(f"{path} is not keras' mnist.npz: it has no array "
+                                f"{', '.join(missing)} (it has {', '.join(npz.files)}).")
+            arrays = {name: npz[key] for name, key in NPZ_KEYS.items()}
+    except (OSError, ValueError, zlib.error) as e:
+        raise DataError(f"{path} is not a readable npz file ({e}).") from None
+    decoded = {}
+    for name, a in arrays.items():
+        source = f"{path}[{NPZ_KEYS[name]}]"
+        if a.dtype != np.uint8:
+            raise DataError(f"{source} holds {a.dtype} values; MNIST is uint8.")
+        decoded[name] = decode(name, idx_header(a.shape) + a.tobytes(), source)
+    return decoded
+
+
+def load_mnist(path: str | os.PathLike | None = None, download: bool = True) -> Arrays:
+    """MNIST as `(x_train, y_train), (x_test, y_test)`: uint8 images 28x28 and uint8 labels."""
+    source = find_mnist(path, download)
+    if source.suffix == ".npz":
+        arrays = _load_npz(source)
+    else:
+        arrays = {name: decode(name, read_file(file), str(file))
+                  for name, file in _idx_files(source).items()}
+    return ((arrays["train-images-idx3-ubyte"], arrays["train-labels-idx1-ubyte"]),
+            (arrays["t10k-images-idx3-ubyte"], arrays["t10k-labels-idx1-ubyte"]))
+
+
+# ---------------------------------------------------------------------------- preparing
+
+
+def split(x: np.ndarray, y: np.ndarray, val_size: int = 5000, seed: int = 0):
+    """Hold out `val_size` random examples: `(x_train, y_train), (x_val, y_val)`, seeded."""
+    if not 0 < val_size < len(x):
+        raise ValueError(f"val_size must be between 1 and {len(x) - 1}, got {val_size}")
+    order = np.random.default_rng(seed).permutation(len(x))
+    train, val = order[val_size:], order[:val_size]
+    return (x[train], y[train]), (x[val], y[val])
+
+
+def scale(x: np.ndarray) -> np.ndarray:
+    """uint8 pixels 0..255 as float32 in [0, 1]."""
+    return np.asarray(x, np.float32) / 255.0
+
+
+def make_dataset(x: np.ndarray, y: np.ndarray, batch_size: int = 128, shuffle: bool = False,
+                 seed: int = 0):
+    """A batched, prefetched `tf.data.Dataset` of (images scaled to [0, 1], labels)."""
+    from digitlab._tf import tf
+
+    ds = tf.data.Dataset.from_tensor_slices((x, y))
+    if shuffle:
+        ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
+    # Scale whole batches after batching: one vectorised op per batch rather than per image.
+    ds = ds.batch(batch_size).map(lambda xb, yb: (tf.cast(xb, tf.float32) / 255.0, yb),
+                                  num_parallel_calls=tf.data.AUTOTUNE)
+    return ds.prefetch(tf.data.AUTOTUNE)

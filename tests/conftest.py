@@ -1,0 +1,58 @@
+"""Shared test set-up: quick mode, quiet TensorFlow, and tiny self-made MNIST look-alikes."""
+
+import gzip
+import hashlib
+import os
+from pathlib import Path
+
+# Before anything imports TensorFlow, and inherited by the notebook kernels nbval starts.
+os.environ.setdefault("DIGITLAB_QUICK", "1")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from digitlab import data  # noqa: E402
+
+TINY_SHAPES = {
+    "train-images-idx3-ubyte": (6, 28, 28),
+    "train-labels-idx1-ubyte": (6,),
+    "t10k-images-idx3-ubyte": (4, 28, 28),
+    "t10k-labels-idx1-ubyte": (4,),
+}
+
+
+def idx_bytes(array: np.ndarray) -> bytes:
+    return data.idx_header(array.shape) + array.tobytes()
+
+
+@pytest.fixture
+def tiny(monkeypatch, tmp_path):
+    """Tiny IDX arrays standing in for MNIST: FILES now expects exactly these."""
+    rng = np.random.default_rng(0)
+    arrays = {name: rng.integers(0, 256 if len(shape) == 3 else 10, shape, dtype=np.uint8)
+              for name, shape in TINY_SHAPES.items()}
+    files = {name: (hashlib.sha256(idx_bytes(a)).hexdigest(), a.shape)
+             for name, a in arrays.items()}
+    monkeypatch.setattr(data, "FILES", files)
+    monkeypatch.delenv(data.DATA_ENV, raising=False)
+    monkeypatch.delenv(data.MIRROR_ENV, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    return arrays
+
+
+def write_idx(folder: Path, arrays: dict, gz: bool = True) -> Path:
+    """Write arrays as IDX files (gzipped or not) into folder, as MNIST ships them."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, array in arrays.items():
+        raw = idx_bytes(array)
+        if gz:
+            (folder / f"{name}.gz").write_bytes(gzip.compress(raw))
+        else:
+            (folder / name).write_bytes(raw)
+    return folder
+
+
+REAL_DATA = os.environ.get(data.DATA_ENV)
+needs_real_mnist = pytest.mark.skipif(
+    not REAL_DATA, reason=f"set {data.DATA_ENV} to a folder with the real MNIST files")

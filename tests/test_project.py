@@ -1,0 +1,46 @@
+"""The project keeps its promises: one dependency set, clean notebooks, CI as the README says."""
+
+import importlib.metadata
+import json
+import re
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def parse(requirement: str) -> tuple[str, frozenset[str]]:
+    """`name>=1,<2` as (name, {'>=1', '<2'}): the bounds compare in any order."""
+    name, spec = re.fullmatch(r"([A-Za-z0-9_.\-]+)\s*(.*)", requirement.strip()).groups()
+    return name.lower().replace("_", "-"), frozenset(filter(None, spec.replace(" ", "").split(",")))
+
+
+def test_environment_yml_matches_pyproject():
+    # pyproject.toml as installed (Python 3.10 has no toml reader): base and test requirements
+    meta = importlib.metadata.metadata("digitlab")
+    requires = [r.split(";")[0] for r in meta.get_all("Requires-Dist")
+                if ";" not in r or 'extra == "test"' in r]
+    wanted = dict(map(parse, requires))
+    wanted["python"] = parse("python" + meta["Requires-Python"])[1]
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())["dependencies"]
+    conda = dict(parse(d) for d in env if isinstance(d, str) and d != "pip")
+    assert conda == wanted
+    pip_section = next(d["pip"] for d in env if isinstance(d, dict))
+    assert pip_section == ["--editable ."]  # digitlab itself, from this checkout
+
+
+def test_notebooks_are_committed_without_outputs():
+    notebooks = sorted((ROOT / "notebooks").glob("*.ipynb"))
+    for path in notebooks:
+        cells = json.loads(path.read_text())["cells"]
+        dirty = [i for i, c in enumerate(cells)
+                 if c["cell_type"] == "code" and (c["outputs"] or c["execution_count"])]
+        assert not dirty, f"{path.name}: cells {dirty} have outputs; clear them before committing"
+
+
+def test_ci_runs_the_readme_test_command():
+    readme = (ROOT / "README.md").read_text()
+    command = re.search(r"```(?:sh|bash)\n(?:.*\n)*?(make test)\b", readme).group(1)
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert re.search(rf"^{re.escape(command)}$", ci, re.MULTILINE), ".ci/run must call it as is"
