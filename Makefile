@@ -1,9 +1,14 @@
 # Two commands do all the set-up:  `make lab` opens the course, `make test` runs every test.
 # Both create .venv (an isolated environment) and install digitlab into it on first use.
 
-# The newest Python that TensorFlow supports here; override with `make lab PYTHON=python3.11`.
-PYTHON ?= $(shell for p in python3.12 python3.11 python3.10 python3; do \
-	command -v $$p >/dev/null 2>&1 && { echo $$p; break; }; done)
+# The first Python that runs and is one TensorFlow supports (3.10-3.12): your python3 if it
+# fits, else a versioned one. Override with `make lab PYTHON=/path/to/python3.11`.
+PYTHON ?= $(shell for p in python3 python3.12 python3.11 python3.10; do \
+	$$p -c 'import sys; sys.exit(not (3, 10) <= sys.version_info[:2] <= (3, 12))' \
+	>/dev/null 2>&1 && { echo $$p; break; }; done)
+ifeq ($(PYTHON),)
+$(error No Python 3.10-3.12 found: install one, or run make with PYTHON=/path/to/python)
+endif
 VENV := .venv
 BIN := $(VENV)/bin
 
