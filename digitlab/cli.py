@@ -17,14 +17,9 @@ def cmd_data(args: argparse.Namespace) -> int:
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
-    from digitlab.doctor import checks
+    from digitlab.doctor import report
 
-    failed = 0
-    for ok, line in checks():
-        print(f"{'✓' if ok else '✗'} {line}", flush=True)
-        failed += not ok
-    print(f"\n{'All set.' if not failed else f'{failed} problem(s) to fix, see ✗ above.'}")
-    return 1 if failed else 0
+    return 1 if report() else 0
 
 
 def parser() -> argparse.ArgumentParser:

@@ -89,3 +89,13 @@ def checks() -> Iterator[Check]:
     yield check_devices()
     yield check_data()
     yield check_front_ends()
+
+
+def report() -> int:
+    """Print every check as a ✓ or ✗ line; return how many failed."""
+    failed = 0
+    for ok, line in checks():
+        print(f"{'✓' if ok else '✗'} {line}", flush=True)
+        failed += not ok
+    print(f"\n{'All set.' if not failed else f'{failed} problem(s) to fix, see ✗ above.'}")
+    return failed

@@ -1,0 +1,74 @@
+"""The networks of the course, one builder each. All take 28x28 images scaled to [0, 1] and
+end in a 10-way softmax, so `model(x)` gives the ten class probabilities directly."""
+
+from __future__ import annotations
+
+from digitlab._tf import keras
+
+layers = keras.layers
+
+
+def mlp(hidden: tuple[int, ...] = (512, 256, 128), activation: str = "relu",
+        dropout: float = 0.0, name: str = "mlp") -> keras.Model:
+    """A multilayer perceptron: flatten the 784 pixels, then dense layers, then softmax."""
+    model = keras.Sequential([keras.Input((28, 28)), layers.Flatten()], name=name)
+    for width in hidden:
+        model.add(layers.Dense(width, activation=activation))
+        if dropout:
+            model.add(layers.Dropout(dropout))
+    model.add(layers.Dense(10, activation="softmax"))
+    return model
+
+
+def lenet(activation: str = "relu", name: str = "lenet") -> keras.Model:
+    """LeNet-style: conv 6@5x5 (same) -> pool -> conv 16@5x5 -> pool -> 120 -> 84 -> 10."""
+    return keras.Sequential([
+        keras.Input((28, 28)),
+        layers.Reshape((28, 28, 1)),  # one grey channel
+        layers.Conv2D(6, 5, padding="same", activation=activation, name="conv1"),
+        layers.MaxPooling2D(2, name="pool1"),
+        layers.Conv2D(16, 5, activation=activation, name="conv2"),
+        layers.MaxPooling2D(2, name="pool2"),
+        layers.Flatten(),
+        layers.Dense(120, activation=activation),
+        layers.Dense(84, activation=activation),
+        layers.Dense(10, activation="softmax"),
+    ], name=name)
+
+
+def deep_cnn(batchnorm: bool = False, dropout: float = 0.4,
+             augment: keras.Layer | None = None, name: str = "deep_cnn") -> keras.Model:
+    """The 32/64-filter 5x5 network with a 1,024-unit dense layer, optionally batch-normalised.
+
+    `augment` (e.g. from `augmentation()`) runs first and only while training.
+    """
+
+    def conv(filters: int, label: str) -> list[keras.Layer]:
+        if not batchnorm:
+            return [layers.Conv2D(filters, 5, padding="same", activation="relu", name=label)]
+        # Normalise before the non-linearity; the bias is redundant next to BN's own shift.
+        return [layers.Conv2D(filters, 5, padding="same", use_bias=False, name=label),
+                layers.BatchNormalization(), layers.ReLU()]
+
+    stack = [keras.Input((28, 28)), layers.Reshape((28, 28, 1))]
+    stack += [augment] if augment is not None else []
+    stack += conv(32, "conv1") + [layers.MaxPooling2D(2)]
+    stack += conv(64, "conv2") + [layers.MaxPooling2D(2)]
+    stack += [layers.Flatten(), layers.Dense(1024, activation="relu"), layers.Dropout(dropout),
+              layers.Dense(10, activation="softmax")]
+    return keras.Sequential(stack, name=name)
+
+
+def augmentation(rotation_deg: float = 10, shift_px: float = 2, zoom: float = 0.1,
+                 seed: int = 0) -> keras.Sequential:
+    """Small random rotations, shifts and zooms, as handwriting varies (training only)."""
+    return keras.Sequential([
+        layers.RandomRotation(rotation_deg / 360, fill_mode="constant", seed=seed),
+        layers.RandomTranslation(shift_px / 28, shift_px / 28, fill_mode="constant", seed=seed),
+        layers.RandomZoom(zoom, fill_mode="constant", seed=seed),
+    ], name="augment")
+
+
+def feature_extractor(model: keras.Model, layer_names: list[str]) -> keras.Model:
+    """A model returning the outputs of the named layers, to look inside `model`."""
+    return keras.Model(model.inputs[0], [model.get_layer(n).output for n in layer_names])

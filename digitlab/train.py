@@ -1,0 +1,75 @@
+"""Seeded, timed training that honours quick mode: the one `fit` every notebook uses."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from digitlab._tf import keras
+from digitlab.config import is_quick
+from digitlab.data import make_dataset, scale
+
+QUICK_EXAMPLES = 6000  # training examples kept in quick mode: enough to learn well above chance
+QUICK_EPOCHS = 2
+
+
+def set_seed(seed: int = 0) -> None:
+    """Seed Python, NumPy and TensorFlow so a rerun gives the same numbers on the same machine."""
+    keras.utils.set_random_seed(seed)
+
+
+@dataclass
+class Result:
+    """What a training run gives back: the Keras history and how long each epoch took."""
+
+    history: dict[str, list[float]]
+    epoch_seconds: list[float] = field(default_factory=list)
+
+    @property
+    def seconds(self) -> float:
+        return float(sum(self.epoch_seconds))
+
+    def final(self, metric: str) -> float:
+        """The last value of a metric, e.g. `final('val_accuracy')`."""
+        return self.history[metric][-1]
+
+
+class _EpochTimer(keras.callbacks.Callback):
+    def __init__(self, seconds: list[float]):
+        super().__init__()
+        self.seconds = seconds
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.seconds.append(time.perf_counter() - self.start)
+
+
+def quick_subset(x: np.ndarray, y: np.ndarray, n: int = QUICK_EXAMPLES):
+    """The first `n` examples in quick mode, all of them otherwise."""
+    return (x[:n], y[:n]) if is_quick() else (x, y)
+
+
+def fit(model: keras.Model, train: tuple, val: tuple | None = None, epochs: int = 5,
+        batch_size: int = 128, seed: int = 0, verbose: str | int = "auto",
+        callbacks: list | None = None) -> Result:
+    """Train a compiled model on (x, y) uint8 images; in quick mode on a subset, for few epochs."""
+    x, y = quick_subset(*train)
+    if is_quick():
+        epochs = min(epochs, QUICK_EPOCHS)
+    train_ds = make_dataset(x, y, batch_size, shuffle=True, seed=seed)
+    val_ds = make_dataset(*val, batch_size=1024) if val is not None else None
+    seconds: list[float] = []
+    # shuffle=False: the dataset shuffles itself, seeded, every epoch
+    history = model.fit(train_ds, validation_data=val_ds, epochs=epochs, verbose=verbose,
+                        shuffle=False, callbacks=[_EpochTimer(seconds), *(callbacks or [])])
+    return Result(history.history, seconds)
+
+
+def accuracy(model: keras.Model, x: np.ndarray, y: np.ndarray, batch_size: int = 1024) -> float:
+    """The fraction of uint8 images whose most probable class is their label."""
+    probs = model.predict(scale(x), batch_size=batch_size, verbose=0)
+    return float(np.mean(probs.argmax(axis=1) == y))

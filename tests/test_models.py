@@ -1,0 +1,54 @@
+"""The network builders: shapes, parameter counts and the switches each lesson turns."""
+
+import numpy as np
+import pytest
+
+from digitlab import models
+
+X = np.random.default_rng(0).random((3, 28, 28), dtype=np.float32)
+
+
+def layer_types(model):
+    return [type(layer).__name__ for layer in model.layers]
+
+
+@pytest.mark.parametrize("build", [models.mlp, models.lenet, models.deep_cnn])
+def test_outputs_are_probabilities(build):
+    probs = np.asarray(build()(X))
+    assert probs.shape == (3, 10)
+    np.testing.assert_allclose(probs.sum(axis=1), 1, rtol=1e-5)
+
+
+def test_lenet_has_exactly_61706_parameters():
+    assert models.lenet().count_params() == 61_706
+
+
+def test_mlp_sizes_and_dropout():
+    model = models.mlp(hidden=(16, 8), dropout=0.5)
+    assert [layer.units for layer in model.layers if hasattr(layer, "units")] == [16, 8, 10]
+    assert layer_types(model).count("Dropout") == 2
+    assert models.mlp().count_params() == 784 * 512 + 512 + 512 * 256 + 256 + 256 * 128 + 128 \
+        + 128 * 10 + 10
+    assert "Dropout" not in layer_types(models.mlp(dropout=0.0))
+
+
+def test_deep_cnn_variants():
+    plain = models.deep_cnn()
+    assert plain.get_layer("conv1").filters == 32 and plain.get_layer("conv2").filters == 64
+    assert any(getattr(layer, "units", 0) == 1024 for layer in plain.layers)
+    normed = models.deep_cnn(batchnorm=True)
+    assert layer_types(normed).count("BatchNormalization") == 2
+    assert not normed.get_layer("conv1").use_bias
+
+
+def test_augmentation_only_while_training():
+    augment = models.augmentation(seed=1)
+    images = X[..., None]
+    np.testing.assert_array_equal(augment(images, training=False), images)
+    assert not np.allclose(augment(images, training=True), images)
+
+
+def test_feature_extractor_returns_each_layer():
+    net = models.lenet()
+    conv1, conv2 = models.feature_extractor(net, ["conv1", "conv2"])(X)
+    assert conv1.shape == (3, 28, 28, 6) and conv2.shape == (3, 10, 10, 16)

@@ -1,0 +1,68 @@
+"""Every figure draws, is titled and has labelled axes."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from digitlab import plots  # noqa: E402
+
+RNG = np.random.default_rng(0)
+IMAGES = RNG.integers(0, 256, (12, 28, 28)).astype(np.uint8)
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def test_digit_grid_marks_mistakes_in_red():
+    fig = plots.digit_grid(IMAGES, labels=list(range(12)), predictions=[0] * 12, cols=5)
+    titles = [ax.title for ax in fig.axes if ax.get_title()]
+    assert len(titles) == 12
+    assert titles[0].get_color() == "black" and titles[1].get_color() == "red"
+    assert titles[1].get_text() == "label 1\nread 0"
+    assert fig._suptitle.get_text() == "MNIST digits"
+
+
+def test_pixel_heatmap_writes_the_values():
+    image = np.zeros((28, 28), np.uint8)
+    image[10, 12] = 200
+    fig = plots.pixel_heatmap(image)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.texts] == ["200"]
+    assert ax.get_xlabel() and ax.get_ylabel() and ax.get_title()
+
+
+def test_training_curves_show_training_and_validation():
+    history = {"loss": [1, 0.5], "val_loss": [1.1, 0.7], "accuracy": [0.6, 0.8],
+               "val_accuracy": [0.55, 0.75]}
+    fig = plots.training_curves(history)
+    for ax in fig.axes:
+        assert [t.get_text() for t in ax.get_legend().get_texts()] == ["training", "validation"]
+        assert ax.get_xlabel() == "epoch" and ax.get_ylabel()
+
+
+def test_compare_curves_one_line_per_run():
+    fig = plots.compare_curves({"a": {"val_accuracy": [0.1, 0.2]}, "b": {"val_accuracy": [0.3]}})
+    assert len(fig.axes[0].lines) == 2 and fig.axes[0].get_ylabel() == "val accuracy"
+
+
+def test_filters_and_feature_maps_one_tile_each():
+    fig = plots.filters(RNG.normal(size=(5, 5, 1, 6)))
+    assert sum(bool(ax.images) for ax in fig.axes) == 6
+    fig = plots.feature_maps(RNG.random((10, 10, 16)))
+    assert sum(bool(ax.images) for ax in fig.axes) == 16
+
+
+def test_probability_bars_highlight_the_winner():
+    probs = np.full(10, 0.02)
+    probs[7] = 0.82
+    fig = plots.probability_bars(probs, image=IMAGES[0])
+    bars = fig.axes[1].patches
+    assert len(bars) == 10 and bars[7].get_facecolor() != bars[0].get_facecolor()
+    assert fig.axes[1].get_xlabel() == "digit"
