@@ -1,18 +1,14 @@
-"""Shared test set-up: quick mode, quiet TensorFlow, and tiny self-made MNIST look-alikes."""
+"""Shared test helpers: tiny self-made MNIST look-alikes, and a mark for real-MNIST tests."""
 
 import gzip
 import hashlib
 import os
 from pathlib import Path
 
-# Before anything imports TensorFlow, and inherited by the notebook kernels nbval starts.
-os.environ.setdefault("DIGITLAB_QUICK", "1")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import numpy as np
+import pytest
 
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-from digitlab import data  # noqa: E402
+from digitlab import data
 
 TINY_SHAPES = {
     "train-images-idx3-ubyte": (6, 28, 28),

@@ -32,6 +32,7 @@ def test_environment_yml_matches_pyproject():
 
 def test_notebooks_are_committed_without_outputs():
     notebooks = sorted((ROOT / "notebooks").glob("*.ipynb"))
+    assert notebooks, "the course has notebooks"
     for path in notebooks:
         cells = json.loads(path.read_text())["cells"]
         dirty = [i for i, c in enumerate(cells)

@@ -1,0 +1,94 @@
+"""Run the notebooks and report what they measured.
+
+In a notebook, `report(test_accuracy=0.981, target=0.98)` shows the figures as a small table and
+tags them for the runner. `python -m digitlab.lessons` executes every notebook in full mode (or
+`--quick`), times it, and prints one Markdown table of the figures: the README's results table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+from digitlab.config import QUICK_ENV
+
+MIME = "application/vnd.digitlab.report+json"
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+
+
+def _format(value) -> str:
+    if isinstance(value, float) and 0 <= value <= 1:
+        return f"{value:.2%}"
+    return f"{value:,.1f}" if isinstance(value, float) else str(value)
+
+
+def report(**figures) -> None:
+    """Show a notebook's headline figures as a table, tagged for `python -m digitlab.lessons`."""
+    from IPython.display import display
+
+    rows = "\n".join(f"| {name.replace('_', ' ')} | {_format(v)} |" for name, v in figures.items())
+    display({"text/markdown": f"| measured | value |\n|---|---|\n{rows}",
+             MIME: {k: (float(v) if hasattr(v, "__float__") else v) for k, v in figures.items()}},
+            raw=True)
+
+
+def run(path: Path, quick: bool, save_dir: Path | None) -> dict:
+    """Execute one notebook top to bottom in a fresh kernel; return its figures and run time."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(path, as_version=4)
+    before = os.environ.get(QUICK_ENV)
+    os.environ[QUICK_ENV] = "1" if quick else "0"  # the kernel inherits our environment
+    try:
+        start = time.perf_counter()
+        NotebookClient(nb, timeout=None, kernel_name="python3",
+                       resources={"metadata": {"path": str(path.parent)}}).execute()
+        seconds = time.perf_counter() - start
+    finally:
+        if before is None:
+            os.environ.pop(QUICK_ENV)
+        else:
+            os.environ[QUICK_ENV] = before
+    if save_dir:
+        save_dir.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, save_dir / path.name)
+    figures = {}
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            figures.update(output.get("data", {}).get(MIME, {}))
+    return {"notebook": path.name, "seconds": seconds, "figures": figures}
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m digitlab.lessons", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("notebooks", nargs="*", type=Path, help="default: every notebook, in order")
+    p.add_argument("--quick", action="store_true", help="run in quick mode instead of full")
+    p.add_argument("--out", type=Path, default=Path("bench-results/lessons"),
+                   help="where the executed notebooks and lessons.json go")
+    args = p.parse_args(argv)
+    paths = args.notebooks or sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+    print("| notebook | run time | measured |\n|---|---|---|", flush=True)
+    results = []
+    for path in paths:
+        result = run(path, args.quick, args.out)
+        results.append(result)
+        measured = ", ".join(f"{k.replace('_', ' ')} {_format(v)}"
+                             for k, v in result["figures"].items())
+        print(f"| {result['notebook']} | {result['seconds']:.0f} s | {measured} |", flush=True)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "lessons.json").write_text(json.dumps({
+        "mode": "quick" if args.quick else "full", "date": time.strftime("%Y-%m-%d"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python "
+                   f"{platform.python_version()}", "results": results}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

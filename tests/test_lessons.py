@@ -1,0 +1,35 @@
+"""The lessons runner: notebooks report figures, the runner executes them and collects them."""
+
+import json
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_notebook
+
+from digitlab import lessons
+
+
+def test_report_shows_a_table_and_tags_the_figures(monkeypatch):
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda obj, raw: shown.append(obj))
+    lessons.report(test_accuracy=0.9812, epochs=3)
+    table = shown[0]["text/markdown"]
+    assert "| test accuracy | 98.12% |" in table and "| epochs | 3 |" in table
+    assert shown[0][lessons.MIME] == {"test_accuracy": 0.9812, "epochs": 3.0}
+
+
+def test_runner_executes_and_collects(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("DIGITLAB_QUICK", "untouched")
+    nb = new_notebook(cells=[new_code_cell(
+        "import os\nfrom digitlab.lessons import report\n"
+        "report(quick=os.environ['DIGITLAB_QUICK'] == '1', answer=0.5)")])
+    path = tmp_path / "99_tiny.ipynb"
+    nbformat.write(nb, path)
+    assert lessons.main([str(path), "--quick", "--out", str(tmp_path / "out")]) == 0
+    assert "| 99_tiny.ipynb |" in capsys.readouterr().out
+    saved = json.loads((tmp_path / "out" / "lessons.json").read_text())
+    assert saved["mode"] == "quick"
+    assert saved["results"][0]["figures"] == {"quick": 1.0, "answer": 0.5}
+    assert (tmp_path / "out" / "99_tiny.ipynb").is_file()  # the executed copy, for inspection
+    import os
+
+    assert os.environ["DIGITLAB_QUICK"] == "untouched"
