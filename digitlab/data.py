@@ -296,6 +296,21 @@ def scale(x: np.ndarray) -> np.ndarray:
     return np.asarray(x, np.float32) / 255.0
 
 
+def _span(offset: int, size: int) -> tuple[slice, slice]:
+    """Where pixels land, and where they come from, when moved by `offset` along one axis."""
+    return (slice(max(offset, 0), size + min(offset, 0)),
+            slice(max(-offset, 0), size - max(offset, 0)))
+
+
+def shift(images: np.ndarray, dx: int = 0, dy: int = 0) -> np.ndarray:
+    """Images moved `dx` pixels right and `dy` down (negative: left, up); blank paper fills in."""
+    (rows_to, rows_from), (cols_to, cols_from) = _span(dy, images.shape[-2]), _span(
+        dx, images.shape[-1])
+    out = np.zeros_like(images)
+    out[..., rows_to, cols_to] = images[..., rows_from, cols_from]
+    return out
+
+
 def make_dataset(x: np.ndarray, y: np.ndarray, batch_size: int = 128, shuffle: bool = False,
                  seed: int = 0):
     """A batched, prefetched `tf.data.Dataset` of (images scaled to [0, 1], labels)."""

@@ -22,19 +22,19 @@ NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 
 
 def _format(value) -> str:
-    if isinstance(value, float) and 0 <= value <= 1:
-        return f"{value:.2%}"
-    return f"{value:,.1f}" if isinstance(value, float) else str(value)
+    """Shares in [0, 1] as percentages, other floats to one decimal, ints with separators."""
+    if isinstance(value, float):
+        return f"{value:.2%}" if 0 <= value <= 1 else f"{value:,.1f}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
 
 
 def report(**figures) -> None:
     """Show a notebook's headline figures as a table, tagged for `python -m digitlab.lessons`."""
     from IPython.display import display
 
+    figures = {k: v.item() if hasattr(v, "item") else v for k, v in figures.items()}  # numpy
     rows = "\n".join(f"| {name.replace('_', ' ')} | {_format(v)} |" for name, v in figures.items())
-    display({"text/markdown": f"| measured | value |\n|---|---|\n{rows}",
-             MIME: {k: (float(v) if hasattr(v, "__float__") else v) for k, v in figures.items()}},
-            raw=True)
+    display({"text/markdown": f"| measured | value |\n|---|---|\n{rows}", MIME: figures}, raw=True)
 
 
 def run(path: Path, quick: bool, save_dir: Path | None) -> dict:

@@ -85,13 +85,15 @@ def filters(kernels: np.ndarray, title: str = "Learned filters") -> Figure:
     return _tiles(maps, title, cmap="RdBu_r", symmetric=True, caption="filter")
 
 
-def feature_maps(activations: np.ndarray, title: str = "Feature maps") -> Figure:
+def feature_maps(activations: np.ndarray, title: str = "Feature maps",
+                 names: Sequence[str] | None = None) -> Figure:
     """One image's activations of shape (height, width, channels): one tile per channel."""
-    return _tiles(np.moveaxis(activations, -1, 0), title, cmap="viridis", caption="channel")
+    return _tiles(np.moveaxis(activations, -1, 0), title, cmap="viridis", caption="channel",
+                  names=names)
 
 
-def _tiles(maps: np.ndarray, title: str, cmap: str, caption: str,
-           symmetric: bool = False) -> Figure:
+def _tiles(maps: np.ndarray, title: str, cmap: str, caption: str, symmetric: bool = False,
+           names: Sequence[str] | None = None) -> Figure:
     cols = min(len(maps), 8)
     rows = math.ceil(len(maps) / cols)
     fig, axes = plt.subplots(rows, cols, figsize=(cols * 1.3, rows * 1.4 + 0.4), squeeze=False)
@@ -100,7 +102,7 @@ def _tiles(maps: np.ndarray, title: str, cmap: str, caption: str,
         ax.axis("off")
         if i < len(maps):
             ax.imshow(maps[i], cmap=cmap, vmin=-limit if symmetric else None, vmax=limit)
-            ax.set_title(f"{caption} {i}", fontsize=8)
+            ax.set_title(names[i] if names else f"{caption} {i}", fontsize=8)
     fig.suptitle(title)
     fig.tight_layout()
     return fig

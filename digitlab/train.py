@@ -36,16 +36,27 @@ class Result:
         return self.history[metric][-1]
 
 
-class _EpochTimer(keras.callbacks.Callback):
-    def __init__(self, seconds: list[float]):
+class _EpochLog(keras.callbacks.Callback):
+    """Times each epoch and, if asked, prints a line for it (fine in notebooks and terminals)."""
+
+    def __init__(self, epochs: int, show: bool):
         super().__init__()
-        self.seconds = seconds
+        self.epochs, self.show, self.seconds = epochs, show, []
 
     def on_epoch_begin(self, epoch, logs=None):
         self.start = time.perf_counter()
 
     def on_epoch_end(self, epoch, logs=None):
         self.seconds.append(time.perf_counter() - self.start)
+        if self.show:
+            metrics = "   ".join(f"{k.replace('_', ' ')} {_show(k, v)}" for k, v in logs.items()
+                                 if k != "learning_rate")
+            print(f"epoch {epoch + 1:2d}/{self.epochs}   {self.seconds[-1]:5.1f} s   {metrics}",
+                  flush=True)
+
+
+def _show(name: str, value: float) -> str:
+    return f"{value:.2%}" if "accuracy" in name else f"{value:.4f}"
 
 
 def quick_subset(x: np.ndarray, y: np.ndarray, n: int = QUICK_EXAMPLES):
@@ -54,19 +65,22 @@ def quick_subset(x: np.ndarray, y: np.ndarray, n: int = QUICK_EXAMPLES):
 
 
 def fit(model: keras.Model, train: tuple, val: tuple | None = None, epochs: int = 5,
-        batch_size: int = 128, seed: int = 0, verbose: str | int = "auto",
+        batch_size: int = 128, seed: int = 0, progress: bool = True,
         callbacks: list | None = None) -> Result:
-    """Train a compiled model on (x, y) uint8 images; in quick mode on a subset, for few epochs."""
+    """Train a compiled model on (x, y) uint8 images, printing a line per epoch with its time.
+
+    In quick mode it trains on a subset for at most QUICK_EPOCHS epochs.
+    """
     x, y = quick_subset(*train)
     if is_quick():
         epochs = min(epochs, QUICK_EPOCHS)
     train_ds = make_dataset(x, y, batch_size, shuffle=True, seed=seed)
     val_ds = make_dataset(*val, batch_size=1024) if val is not None else None
-    seconds: list[float] = []
+    log = _EpochLog(epochs, progress)
     # shuffle=False: the dataset shuffles itself, seeded, every epoch
-    history = model.fit(train_ds, validation_data=val_ds, epochs=epochs, verbose=verbose,
-                        shuffle=False, callbacks=[_EpochTimer(seconds), *(callbacks or [])])
-    return Result(history.history, seconds)
+    history = model.fit(train_ds, validation_data=val_ds, epochs=epochs, verbose=0,
+                        shuffle=False, callbacks=[log, *(callbacks or [])])
+    return Result(history.history, log.seconds)
 
 
 def accuracy(model: keras.Model, x: np.ndarray, y: np.ndarray, batch_size: int = 1024) -> float:

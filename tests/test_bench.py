@@ -3,7 +3,6 @@
 import json
 
 from conftest import write_idx
-
 from digitlab import bench, data
 
 

@@ -4,8 +4,8 @@ import gzip
 
 import numpy as np
 import pytest
-from conftest import idx_bytes, write_idx
 
+from conftest import idx_bytes, write_idx
 from digitlab import data
 from digitlab.data import DataError, load_mnist
 
@@ -184,3 +184,14 @@ def test_make_dataset_batches_scaled_images(tiny):
     assert 0.0 <= float(np.min(xb)) and float(np.max(xb)) <= 1.0
     seen = np.concatenate([b[1].numpy() for b in batches])
     assert sorted(seen) == sorted(y)  # shuffling keeps every example exactly once
+
+
+def test_shift_moves_ink_and_fills_with_paper():
+    image = np.zeros((28, 28), np.uint8)
+    image[10, 12] = 200
+    moved = data.shift(image, dx=3, dy=-2)
+    assert moved[8, 15] == 200 and moved.sum() == 200
+    np.testing.assert_array_equal(data.shift(image), image)
+    assert data.shift(image, dx=28).sum() == 0 and data.shift(image, dy=-20).sum() == 0
+    batch = np.stack([image, image])
+    assert data.shift(batch, dx=1)[:, 10, 13].tolist() == [200, 200]  # works on batches too

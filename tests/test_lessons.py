@@ -3,6 +3,8 @@
 import json
 
 import nbformat
+import numpy as np
+import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 from digitlab import lessons
@@ -11,10 +13,13 @@ from digitlab import lessons
 def test_report_shows_a_table_and_tags_the_figures(monkeypatch):
     shown = []
     monkeypatch.setattr("IPython.display.display", lambda obj, raw: shown.append(obj))
-    lessons.report(test_accuracy=0.9812, epochs=3)
+    lessons.report(test_accuracy=np.float32(0.9812), epochs=np.int64(3), images=60000)
     table = shown[0]["text/markdown"]
     assert "| test accuracy | 98.12% |" in table and "| epochs | 3 |" in table
-    assert shown[0][lessons.MIME] == {"test_accuracy": 0.9812, "epochs": 3.0}
+    assert "| images | 60,000 |" in table
+    figures = shown[0][lessons.MIME]  # plain JSON types, numpy scalars unwrapped
+    assert figures == {"test_accuracy": pytest.approx(0.9812), "epochs": 3, "images": 60000}
+    assert type(figures["epochs"]) is int
 
 
 def test_runner_executes_and_collects(tmp_path, capsys, monkeypatch):
@@ -28,7 +33,7 @@ def test_runner_executes_and_collects(tmp_path, capsys, monkeypatch):
     assert "| 99_tiny.ipynb |" in capsys.readouterr().out
     saved = json.loads((tmp_path / "out" / "lessons.json").read_text())
     assert saved["mode"] == "quick"
-    assert saved["results"][0]["figures"] == {"quick": 1.0, "answer": 0.5}
+    assert saved["results"][0]["figures"] == {"quick": True, "answer": 0.5}
     assert (tmp_path / "out" / "99_tiny.ipynb").is_file()  # the executed copy, for inspection
     import os
 

@@ -57,6 +57,8 @@ def test_filters_and_feature_maps_one_tile_each():
     assert sum(bool(ax.images) for ax in fig.axes) == 6
     fig = plots.feature_maps(RNG.random((10, 10, 16)))
     assert sum(bool(ax.images) for ax in fig.axes) == 16
+    fig = plots.feature_maps(RNG.random((10, 10, 2)), names=["edges", "blur"])
+    assert [ax.get_title() for ax in fig.axes if ax.images] == ["edges", "blur"]
 
 
 def test_probability_bars_highlight_the_winner():

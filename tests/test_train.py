@@ -1,5 +1,7 @@
 """Training helpers on a tiny learnable problem: seeding, timing, quick mode, accuracy."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -22,11 +24,13 @@ def compiled(seed=0):
     return model
 
 
-def test_fit_learns_and_times_each_epoch(monkeypatch):
+def test_fit_learns_and_times_each_epoch(monkeypatch, capsys):
     monkeypatch.setenv("DIGITLAB_QUICK", "0")
     model = compiled()
-    result = train.fit(model, stripes(), val=stripes(200, seed=1), epochs=3, batch_size=32,
-                       verbose=0)
+    result = train.fit(model, stripes(), val=stripes(200, seed=1), epochs=3, batch_size=32)
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 3 and lines[0].startswith("epoch  1/3") and " loss " in lines[0]
+    assert re.search(r"val accuracy \d+\.\d\d%", lines[-1])  # accuracies as percentages
     assert len(result.history["loss"]) == 3 and len(result.epoch_seconds) == 3
     assert result.seconds == pytest.approx(sum(result.epoch_seconds))
     assert result.final("val_accuracy") > 0.9
@@ -35,7 +39,7 @@ def test_fit_learns_and_times_each_epoch(monkeypatch):
 
 def test_same_seed_same_numbers(monkeypatch):
     monkeypatch.setenv("DIGITLAB_QUICK", "0")
-    runs = [train.fit(compiled(seed=7), stripes(), epochs=2, verbose=0, seed=7).history["loss"]
+    runs = [train.fit(compiled(seed=7), stripes(), epochs=2, progress=False, seed=7).history["loss"]
             for _ in range(2)]
     assert runs[0] == runs[1]
 
@@ -44,7 +48,7 @@ def test_quick_mode_trims_data_and_epochs(monkeypatch):
     monkeypatch.setenv("DIGITLAB_QUICK", "1")
     x, y = stripes(train.QUICK_EXAMPLES + 100)
     assert len(train.quick_subset(x, y)[0]) == train.QUICK_EXAMPLES
-    result = train.fit(compiled(), (x, y), epochs=10, verbose=0)
+    result = train.fit(compiled(), (x, y), epochs=10, progress=False)
     assert len(result.history["loss"]) == train.QUICK_EPOCHS
     monkeypatch.setenv("DIGITLAB_QUICK", "0")
     assert len(train.quick_subset(x, y)[0]) == len(x)
