@@ -11,6 +11,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import sys
 import time
 from pathlib import Path
@@ -41,16 +42,20 @@ def run(path: Path, quick: bool, save_dir: Path | None) -> dict:
     """Execute one notebook top to bottom in a fresh kernel; return its figures and run time."""
     import nbformat
     from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
 
     nb = nbformat.read(path, as_version=4)
     before = os.environ.get(QUICK_ENV)
     os.environ[QUICK_ENV] = "1" if quick else "0"  # the kernel inherits our environment
+    error = None
+    start = time.perf_counter()
     try:
-        start = time.perf_counter()
         NotebookClient(nb, timeout=None, kernel_name="python3",
                        resources={"metadata": {"path": str(path.parent)}}).execute()
-        seconds = time.perf_counter() - start
+    except CellExecutionError as e:  # keep what ran: the figures so far, the executed notebook
+        error = re.sub(r"\x1b\[[0-9;]*m", "", str(e)).strip().splitlines()[-1]  # no colours
     finally:
+        seconds = time.perf_counter() - start
         if before is None:
             os.environ.pop(QUICK_ENV)
         else:
@@ -62,7 +67,7 @@ def run(path: Path, quick: bool, save_dir: Path | None) -> dict:
     for cell in nb.cells:
         for output in cell.get("outputs", []):
             figures.update(output.get("data", {}).get(MIME, {}))
-    return {"notebook": path.name, "seconds": seconds, "figures": figures}
+    return {"notebook": path.name, "seconds": seconds, "figures": figures, "error": error}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -81,13 +86,15 @@ def main(argv: list[str] | None = None) -> int:
         results.append(result)
         measured = ", ".join(f"{k.replace('_', ' ')} {_format(v)}"
                              for k, v in result["figures"].items())
+        if result["error"]:
+            measured = f"**FAILED**: {result['error']}; before that: {measured}"
         print(f"| {result['notebook']} | {result['seconds']:.0f} s | {measured} |", flush=True)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "lessons.json").write_text(json.dumps({
         "mode": "quick" if args.quick else "full", "date": time.strftime("%Y-%m-%d"),
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python "
                    f"{platform.python_version()}", "results": results}, indent=2))
-    return 0
+    return 1 if any(r["error"] for r in results) else 0
 
 
 if __name__ == "__main__":

@@ -66,20 +66,25 @@ def quick_subset(x: np.ndarray, y: np.ndarray, n: int = QUICK_EXAMPLES):
 
 def fit(model: keras.Model, train: tuple, val: tuple | None = None, epochs: int = 5,
         batch_size: int = 128, seed: int = 0, progress: bool = True,
-        callbacks: list | None = None) -> Result:
+        steps_per_epoch: int | None = None, callbacks: list | None = None) -> Result:
     """Train a compiled model on (x, y) uint8 images, printing a line per epoch with its time.
 
-    In quick mode it trains on a subset for at most QUICK_EPOCHS epochs.
+    With `steps_per_epoch`, an "epoch" is that many batches from an endless shuffled stream:
+    a way to validate every N steps. In quick mode it trains on a subset for at most
+    QUICK_EPOCHS epochs.
     """
     x, y = quick_subset(*train)
     if is_quick():
         epochs = min(epochs, QUICK_EPOCHS)
     train_ds = make_dataset(x, y, batch_size, shuffle=True, seed=seed)
+    if steps_per_epoch:
+        train_ds = train_ds.repeat()
     val_ds = make_dataset(*val, batch_size=1024) if val is not None else None
     log = _EpochLog(epochs, progress)
     # shuffle=False: the dataset shuffles itself, seeded, every epoch
     history = model.fit(train_ds, validation_data=val_ds, epochs=epochs, verbose=0,
-                        shuffle=False, callbacks=[log, *(callbacks or [])])
+                        shuffle=False, steps_per_epoch=steps_per_epoch,
+                        callbacks=[log, *(callbacks or [])])
     return Result(history.history, log.seconds)
 
 

@@ -38,3 +38,18 @@ def test_runner_executes_and_collects(tmp_path, capsys, monkeypatch):
     import os
 
     assert os.environ["DIGITLAB_QUICK"] == "untouched"
+
+
+def test_a_failing_notebook_is_reported_and_the_rest_still_run(tmp_path, capsys):
+    bad, good = tmp_path / "01_bad.ipynb", tmp_path / "02_good.ipynb"
+    nbformat.write(new_notebook(cells=[new_code_cell(
+        "from digitlab.lessons import report\nreport(before=1)"),
+        new_code_cell("assert 1 == 2, 'broken on purpose'")]), bad)
+    nbformat.write(new_notebook(cells=[new_code_cell(
+        "from digitlab.lessons import report\nreport(after=2)")]), good)
+    assert lessons.main([str(bad), str(good), "--quick", "--out", str(tmp_path / "out")]) == 1
+    out = capsys.readouterr().out
+    assert "| 01_bad.ipynb |" in out and "**FAILED**: AssertionError: broken on purpose" in out
+    results = json.loads((tmp_path / "out" / "lessons.json").read_text())["results"]
+    assert results[0]["figures"] == {"before": 1} and results[1]["figures"] == {"after": 2}
+    assert results[1]["error"] is None

@@ -63,3 +63,12 @@ def test_accuracy_counts_argmax_hits():
 
     y = np.array([3, 3, 1, 3], np.uint8)
     assert train.accuracy(Fixed(), np.zeros((4, 28, 28), np.uint8), y) == 0.75
+
+
+def test_steps_per_epoch_validates_every_n_steps(monkeypatch):
+    monkeypatch.setenv("DIGITLAB_QUICK", "0")
+    model = compiled()
+    result = train.fit(model, stripes(100), val=stripes(50, seed=1), epochs=3, batch_size=32,
+                       steps_per_epoch=10, progress=False)  # 30 steps: more than 100 images hold
+    assert len(result.history["val_accuracy"]) == 3
+    assert int(model.optimizer.iterations) == 30
