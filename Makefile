@@ -12,7 +12,7 @@ endif
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: lab test data doctor bench clean
+.PHONY: lab test data doctor bench lessons clean
 
 $(BIN)/digitlab: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ doctor: $(BIN)/digitlab
 
 bench: $(BIN)/digitlab
 	$(BIN)/python -m digitlab.bench
+
+# Every notebook in full mode, timed, with the figures each one reports (the README's table).
+lessons: $(BIN)/digitlab
+	$(BIN)/python -m digitlab.lessons
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info
