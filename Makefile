@@ -23,8 +23,10 @@ $(BIN)/digitlab: pyproject.toml
 data: $(BIN)/digitlab
 	$(BIN)/digitlab data
 
+# Extra options for JupyterLab, e.g. `make lab LAB_FLAGS="--no-browser --port 8899"`.
+LAB_FLAGS ?=
 lab: data
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab notebooks/ $(LAB_FLAGS)
 
 test: $(BIN)/digitlab
 	$(BIN)/python -m pytest
