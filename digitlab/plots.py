@@ -123,3 +123,19 @@ def probability_bars(probs: np.ndarray, image: np.ndarray | None = None,
     bar_ax.set(title=title, xlabel="digit", ylabel="probability", ylim=(0, 1), xticks=range(10))
     fig.tight_layout()
     return fig
+
+
+def preprocess_steps(steps, title: str = "From picture to what the network sees") -> Figure:
+    """The stages of `preprocess.preprocess(..., return_steps=True)`, side by side."""
+    stages = [("picture (grey)", steps.grey, "gray"), ("ink found", steps.ink, "gray_r"),
+              ("specks and lines removed", steps.cleaned, "gray_r"),
+              ("cropped to the digit", steps.cropped, "gray_r"),
+              ("28×28, centred: the input", steps.digit, "gray_r")]
+    fig, axes = plt.subplots(1, len(stages), figsize=(3 * len(stages), 3.4))
+    for ax, (name, image, cmap) in zip(axes, stages, strict=True):
+        ax.imshow(image, cmap=cmap, vmin=0, vmax=1)
+        ax.set(title=name, xticks=[], yticks=[])
+        ax.set_xlabel(f"{image.shape[1]}×{image.shape[0]} px", fontsize=8)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig

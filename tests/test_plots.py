@@ -68,3 +68,13 @@ def test_probability_bars_highlight_the_winner():
     bars = fig.axes[1].patches
     assert len(bars) == 10 and bars[7].get_facecolor() != bars[0].get_facecolor()
     assert fig.axes[1].get_xlabel() == "digit"
+
+
+def test_preprocess_steps_one_panel_per_stage():
+    from digitlab import preprocess
+
+    picture = np.full((120, 100), 0.9, np.float32)
+    picture[20:100, 45:55] = 0.1  # a plain "1"
+    fig = plots.preprocess_steps(preprocess.preprocess(picture, return_steps=True))
+    assert [ax.get_title() for ax in fig.axes][-1] == "28×28, centred: the input"
+    assert len(fig.axes) == 5 and fig.axes[-1].get_xlabel() == "28×28 px"

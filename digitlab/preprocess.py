@@ -1,0 +1,251 @@
+"""Turn any picture of one handwritten digit into the 28x28 image an MNIST network expects.
+
+MNIST was made like this: the digit's ink, cropped, scaled (anti-aliased) so its longer side is
+20 pixels, placed in a 28x28 field with its centre of mass at the centre. We do the same, after
+working out from the picture itself which pixels are ink: light or dark, on white, grey or tinted
+paper, in shadow or not. Each step is a small function; `preprocess` chains them.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+from scipy import ndimage
+
+MAX_PIXELS = 40_000_000  # larger than any phone photo; bigger is a mistake or a decompression bomb
+WORK_SIDE = 256  # the working resolution: plenty for a 20-pixel result, and fast
+MIN_CONTRAST = 0.08  # below this, ink and paper differ by less than sensor noise does
+STROKE = 2.2  # MNIST's typical stroke width, in pixels of the 28x28 image
+
+
+class NoDigitFound(ValueError):
+    """The picture is blank, or nearly: there is no digit in it to read."""
+
+
+class ImageError(ValueError):
+    """The file is not a readable image, or is absurdly large."""
+
+
+@dataclass
+class Steps:
+    """Every stage of `preprocess`, to show what the network sees (`plots.preprocess_steps`)."""
+
+    grey: np.ndarray  # the picture in grey, at working resolution
+    ink: np.ndarray  # how much ink each pixel holds, paper and shadows removed, 0..1
+    cleaned: np.ndarray  # ink without specks and ruled lines
+    cropped: np.ndarray  # cut to the digit
+    digit: np.ndarray  # the 28x28 result
+
+
+def load(source: str | os.PathLike | Image.Image | np.ndarray) -> np.ndarray:
+    """Any image (path, PIL image or array) as grey float32 in [0, 1], at most WORK_SIDE wide."""
+    if isinstance(source, np.ndarray):
+        image = _from_array(source)
+    elif isinstance(source, Image.Image):
+        image = source
+    else:
+        image = _open(source)
+    if image.width * image.height > MAX_PIXELS:
+        raise ImageError(f"the image is {image.width:,}x{image.height:,} pixels, more than "
+                         f"{MAX_PIXELS:,}: too large to be a photo of a digit")
+    image.draft("L", (WORK_SIDE, WORK_SIDE))  # JPEG: decode at reduced size, much faster
+    image = ImageOps.exif_transpose(image)  # phones store 'rotate me' in EXIF, not in pixels
+    grey = _flatten_transparency(image) if _has_alpha(image) else _to_grey(image)
+    scale = WORK_SIDE / max(grey.shape)
+    if scale < 1:
+        size = (max(1, round(grey.shape[1] * scale)), max(1, round(grey.shape[0] * scale)))
+        grey = np.asarray(Image.fromarray(grey).resize(size, Image.Resampling.BOX))
+    return grey
+
+
+def _open(path: str | os.PathLike) -> Image.Image:
+    try:
+        image = Image.open(path)
+        image.size  # noqa: B018  (the header is read, the pixels are not: a bomb costs nothing)
+        return image
+    except FileNotFoundError:
+        raise ImageError(f"{path}: no such file") from None
+    except (UnidentifiedImageError, Image.DecompressionBombError) as e:
+        raise ImageError(f"{path}: not an image this program can read ({e})") from None
+    except OSError as e:
+        raise ImageError(f"{path}: cannot be read ({e.strerror or e})") from None
+
+
+def _from_array(a: np.ndarray) -> Image.Image:
+    a = np.asarray(a)
+    if a.ndim not in (2, 3) or (a.ndim == 3 and a.shape[2] not in (1, 3, 4)) or a.size == 0:
+        raise ImageError(f"an array of shape {a.shape} is not an image: expected (height, width) "
+                         "or (height, width, 1, 3 or 4 channels)")
+    if a.ndim == 3 and a.shape[2] == 1:
+        a = a[..., 0]
+    if a.dtype == np.bool_:
+        a = a.astype(np.uint8) * 255
+    elif np.issubdtype(a.dtype, np.floating):  # floats are taken to be in [0, 1]
+        a = (np.clip(np.nan_to_num(a), 0, 1) * 255).round().astype(np.uint8)
+    elif a.dtype != np.uint8:  # 16-bit and other integers: scale their range to 8 bits
+        top = np.iinfo(a.dtype).max if np.issubdtype(a.dtype, np.integer) else a.max()
+        a = (a.astype(np.float64) / top * 255).round().astype(np.uint8)
+    return Image.fromarray(a)
+
+
+def _has_alpha(image: Image.Image) -> bool:
+    return image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
+
+
+def _to_grey(image: Image.Image) -> np.ndarray:
+    if image.mode.startswith("I;16"):
+        return (np.asarray(image, np.float64) / 65535).astype(np.float32)
+    if image.mode == "I":  # 32-bit integers: PNG's 16-bit files often open this way
+        a = np.asarray(image, np.float64)
+        return (a / (65535 if a.max() > 255 else 255)).astype(np.float32)
+    if image.mode == "F":
+        a = np.asarray(image, np.float64)
+        return (a / max(a.max(), 1e-6)).astype(np.float32)
+    return np.asarray(image.convert("L"), dtype=np.float32) / 255
+
+
+def _flatten_transparency(image: Image.Image) -> np.ndarray:
+    """Composite on a backdrop that contrasts with the visible strokes, so none are lost."""
+    rgba = np.asarray(image.convert("RGBA"), dtype=np.float32) / 255
+    grey = rgba[..., :3] @ np.array([0.299, 0.587, 0.114], np.float32)
+    alpha = rgba[..., 3]
+    if alpha.min() > 0.99:  # an alpha channel, but nothing transparent
+        return grey
+    visible = alpha > 0.5
+    ink_is_light = visible.any() and float(np.average(grey, weights=alpha)) > 0.5
+    backdrop = 0.0 if ink_is_light else 1.0
+    return (grey * alpha + backdrop * (1 - alpha)).astype(np.float32)
+
+
+def _resize(a: np.ndarray, shape: tuple[int, int], method) -> np.ndarray:
+    return np.asarray(Image.fromarray(a.astype(np.float32)).resize(shape[::-1], method))
+
+
+def background(grey: np.ndarray, paper: np.ndarray | None = None) -> np.ndarray:
+    """The paper alone: lighting, tint and shadows, without the ink.
+
+    Without a `paper` mask: a median over a third of the picture, where ink is a minority
+    whichever way round it is. With one: a smooth average of the pixels known to be paper, which
+    bold strokes cannot pull down. Both work on a 64x64 thumbnail, so they are cheap.
+    """
+    small = _resize(grey, (64, 64), Image.Resampling.BOX)
+    if paper is None:
+        smooth = ndimage.median_filter(small, size=21, mode="nearest")
+    else:
+        weight = _resize(paper, (64, 64), Image.Resampling.BOX)  # share of paper in each box
+        total = _resize(grey * paper, (64, 64), Image.Resampling.BOX)
+        smooth = (ndimage.gaussian_filter(total, 4, mode="nearest")
+                  / np.maximum(ndimage.gaussian_filter(weight, 4, mode="nearest"), 1e-3))
+    return _resize(smooth, grey.shape, Image.Resampling.BILINEAR)
+
+
+def ink(grey: np.ndarray) -> np.ndarray:
+    """How much ink each pixel holds, 0 (paper) to 1, for dark-on-light or light-on-dark.
+
+    Ink is what differs from the paper, in the direction that differs most: that decides the
+    polarity, from the picture itself. A first guess at the ink tells which pixels are paper;
+    the paper's shading is then measured on those alone. A picture whose strongest ink barely
+    rises above the paper's own grain is blank.
+    """
+    flat = grey - background(grey)
+    darker = np.square(np.clip(-flat, 0, None)).sum() >= np.square(np.clip(flat, 0, None)).sum()
+    first = np.clip(-flat if darker else flat, 0, None)
+    grain = 1.4826 * float(np.median(np.abs(flat - np.median(flat))))  # the paper's noise, as sd
+    if float(ndimage.median_filter(first, 3).max()) < max(MIN_CONTRAST, 6 * grain):
+        raise NoDigitFound("no digit found: the picture is blank (no ink stands out from the "
+                           "paper)")  # a median filter first: one hot pixel is not a digit
+    likely_ink = ndimage.binary_dilation(first > 0.3 * first.max(), iterations=2)
+    paper = background(grey, paper=~likely_ink)
+    # Light falls on paper and ink alike, so dark ink is measured as the share of the light it
+    # swallows: a stroke in shadow counts as much as one in the sun. Light ink, mirrored.
+    amount = np.clip((paper - grey) / np.maximum(paper, 0.05) if darker else
+                     (grey - paper) / np.maximum(1 - paper, 0.05), 0, None)
+    contrast = float(ndimage.median_filter(amount, 3).max())
+    # Below a fifth of the strongest ink it is paper texture, grain or JPEG noise.
+    return np.clip((amount / contrast - 0.2) / 0.8, 0, 1).astype(np.float32)
+
+
+def _ruled_lines(mask: np.ndarray) -> np.ndarray:
+    """Pixels of horizontal lines running edge to edge (ruled paper), widened by a pixel."""
+    width = mask.shape[1]
+    tolerant = ndimage.binary_dilation(mask, np.ones((3, 1)))  # a line may wander by a pixel
+    length = max(2, width // 4)
+    runs = ndimage.minimum_filter1d(tolerant.astype(np.uint8), length, axis=1)  # 1-D opening,
+    runs = ndimage.maximum_filter1d(runs, length, axis=1).astype(bool)  # fast for any length
+    bands, _ = ndimage.label(runs.any(axis=1))  # consecutive rows that hold long runs
+    edge = max(1, width // 30)
+    lines = np.zeros_like(mask)
+    for (rows,) in ndimage.find_objects(bands):
+        covered = runs[rows].any(axis=0)  # a line may be broken where it crosses the digit
+        if covered.mean() > 0.6 and covered[:edge].any() and covered[-edge:].any():
+            lines[rows] |= runs[rows]  # a digit's bar stops short of the edges
+    return ndimage.binary_dilation(lines, np.ones((3, 1))) & mask
+
+
+def clean(amount: np.ndarray) -> np.ndarray:
+    """Remove ruled lines, margin lines and specks; keep every sizeable part of the digit."""
+    mask = amount > 0.25
+    amount = amount.copy()
+    amount[_ruled_lines(mask) | _ruled_lines(mask.T).T] = 0
+    labels, n = ndimage.label(amount > 0.25, structure=np.ones((3, 3)))
+    if n == 0:
+        raise NoDigitFound("no digit found: only lines across the whole picture")
+    masses = ndimage.sum_labels(amount, labels, index=np.arange(1, n + 1))
+    keep = np.flatnonzero(masses >= 0.1 * masses.max()) + 1  # specks weigh far less than strokes
+    amount[~np.isin(labels, keep)] = 0
+    rows, cols = np.nonzero(amount)
+    if max(np.ptp(rows), np.ptp(cols)) + 1 < 0.05 * min(amount.shape):
+        raise NoDigitFound("no digit found: only specks, too small to be a digit")
+    return amount
+
+
+def crop(amount: np.ndarray) -> np.ndarray:
+    """Cut the picture to the bounding box of its ink."""
+    rows, cols = np.nonzero(amount)
+    return amount[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
+
+
+def to_mnist(cropped: np.ndarray) -> np.ndarray:
+    """Scale the longer side to 20 pixels (anti-aliased) with MNIST-like strokes, then place the
+    digit in 28x28 with its centre of mass at the centre."""
+    height, width = cropped.shape
+    factor = 20 / max(height, width)
+    cropped = _thicken(cropped, factor)
+    size = (max(1, round(width * factor)), max(1, round(height * factor)))
+    small = np.asarray(Image.fromarray(cropped.astype(np.float32)).resize(
+        size, Image.Resampling.BOX if factor < 1 else Image.Resampling.BILINEAR))
+    field = np.zeros((28, 28), np.float32)
+    top, left = (28 - size[1]) // 2, (28 - size[0]) // 2
+    field[top:top + size[1], left:left + size[0]] = small
+    cy, cx = ndimage.center_of_mass(field)
+    field = ndimage.shift(field, (14 - cy, 14 - cx), order=1, mode="constant")
+    return np.clip(field / max(field.max(), 1e-6), 0, 1).astype(np.float32)
+
+
+def _thicken(cropped: np.ndarray, factor: float) -> np.ndarray:
+    """Widen thin strokes (a fine pen in a big photo) to what MNIST's would be after scaling."""
+    mask = cropped > 0.25
+    width = 4 * float(ndimage.distance_transform_edt(mask)[mask].mean())  # a band's mean is w/4
+    missing = STROKE / factor - width  # in working pixels
+    if missing < 1:
+        return cropped
+    return ndimage.grey_dilation(cropped, size=(2 * round(missing / 2) + 1,) * 2)
+
+
+def preprocess(source, return_steps: bool = False) -> np.ndarray | Steps:
+    """One digit's picture as an MNIST-style 28x28 float32 image in [0, 1] (ink is 1)."""
+    grey = load(source)
+    amount = ink(grey)
+    cleaned = clean(amount)
+    cropped = crop(cleaned)
+    digit = to_mnist(cropped)
+    return Steps(grey, amount, cleaned, cropped, digit) if return_steps else digit
+
+
+def naive(source) -> np.ndarray:
+    """The way many tutorials do it, for comparison: resize to 28x28, invert, scale to [0, 1]."""
+    grey = Image.fromarray((load(source) * 255).astype(np.uint8)).resize((28, 28))
+    return 1 - np.asarray(grey, np.float32) / 255

@@ -1,0 +1,190 @@
+"""digitlab.preprocess on synthetic pictures: every kind of input, every nuisance, every failure."""
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+from scipy import ndimage
+
+from conftest import REAL_DATA, needs_real_mnist
+from digitlab import preprocess as pp
+from digitlab.preprocess import ImageError, NoDigitFound
+
+SIZE = 280
+
+
+def draw(digit: str, ink=0, paper=255, width=18, size=SIZE, mode="L") -> Image.Image:
+    """A hand-drawn-looking 0, 1 or 7 as thick strokes."""
+    image = Image.new(mode, (size, size), paper)
+    pen = ImageDraw.Draw(image)
+    s = size / SIZE
+    if digit == "0":
+        pen.ellipse([90 * s, 50 * s, 190 * s, 230 * s], outline=ink, width=round(width * s))
+    elif digit == "1":
+        pen.line([(150 * s, 40 * s), (140 * s, 240 * s)], fill=ink, width=round(width * s))
+        pen.line([(150 * s, 40 * s), (115 * s, 75 * s)], fill=ink, width=round(width * s))
+    elif digit == "7":
+        pen.line([(80 * s, 50 * s), (200 * s, 50 * s), (120 * s, 240 * s)], fill=ink,
+                 width=round(width * s), joint="curve")
+    return image
+
+
+def similarity(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.corrcoef(a.ravel(), b.ravel())[0, 1])
+
+
+@pytest.fixture(scope="module")
+def reference():
+    return {d: pp.preprocess(draw(d)) for d in "017"}
+
+
+@pytest.mark.parametrize("digit", list("017"))
+def test_result_is_shaped_like_mnist(reference, digit):
+    out = reference[digit]
+    assert out.shape == (28, 28) and out.dtype == np.float32
+    assert out.min() >= 0 and out.max() == pytest.approx(1)
+    rows, cols = np.nonzero(out > 0.1)
+    assert max(np.ptp(rows), np.ptp(cols)) + 1 in (20, 21, 22)  # 20 px, plus anti-aliased edges
+    cy, cx = ndimage.center_of_mass(out)
+    assert abs(cy - 14) < 0.6 and abs(cx - 14) < 0.6
+
+
+def close_to(reference, digit, picture, floor=0.9):
+    got = pp.preprocess(picture)
+    assert similarity(got, reference[digit]) > floor, similarity(got, reference[digit])
+
+
+@pytest.mark.parametrize("digit", list("017"))
+def test_light_ink_on_dark_paper(reference, digit):
+    close_to(reference, digit, draw(digit, ink=250, paper=20))
+
+
+def test_blue_ink_on_tinted_paper(reference):
+    close_to(reference, "7", draw("7", ink=(30, 50, 160), paper=(240, 225, 180), mode="RGB"))
+
+
+@pytest.mark.parametrize("ink", [(0, 0, 0, 255), (255, 255, 255, 255)])
+def test_transparent_background_is_composited_not_dropped(reference, ink):
+    close_to(reference, "0", draw("0", ink=ink, paper=(0, 0, 0, 0), mode="RGBA"))
+
+
+def test_palette_image(reference):
+    close_to(reference, "1", draw("1").convert("P"))
+
+
+def test_sixteen_bit_image_and_array(reference):
+    sixteen = (np.asarray(draw("7"), np.uint16) * 257)
+    close_to(reference, "7", sixteen)
+    image = Image.fromarray(sixteen)
+    assert image.mode.startswith("I;16")
+    close_to(reference, "7", image)
+
+
+def test_float_and_bool_arrays(reference):
+    close_to(reference, "0", np.asarray(draw("0"), np.float32) / 255)
+    close_to(reference, "0", np.asarray(draw("0")) < 128)
+
+
+def test_exif_rotated_photo(reference, tmp_path):
+    stored = draw("7").rotate(90, expand=True)  # how the sensor stored it...
+    exif = Image.Exif()
+    exif[0x0112] = 6  # ...and the tag that says "turn me 90 degrees clockwise to view"
+    path = tmp_path / "phone.jpg"
+    stored.save(path, exif=exif, quality=95)
+    close_to(reference, "7", path)
+
+
+def gradient(size=SIZE, low=0.35):
+    """Light falling off across the page, with a soft shadow in one corner."""
+    ramp = np.linspace(low, 1.0, size)[None, :] * np.ones((size, 1))
+    yy, xx = np.mgrid[:size, :size]
+    shadow = 1 - 0.3 * np.exp(-((yy - size) ** 2 + (xx - size) ** 2) / (2 * (size / 3) ** 2))
+    return ramp * shadow
+
+
+def test_uneven_lighting_and_shadow(reference):
+    photo = np.asarray(draw("0"), np.float32) / 255 * gradient()
+    close_to(reference, "0", photo)
+
+
+def test_faint_pencil(reference):
+    close_to(reference, "1", draw("1", ink=205, paper=235))
+
+
+def test_specks_are_ignored(reference):
+    image = np.asarray(draw("7"), np.float32) / 255
+    rng = np.random.default_rng(0)
+    for y, x in rng.integers(5, SIZE - 5, (25, 2)):
+        image[y:y + 3, x:x + 3] = 0.2
+    close_to(reference, "7", image)
+
+
+def test_ruled_lines_are_removed(reference):
+    image = np.asarray(draw("0"), np.float32) / 255
+    image[20::45, :] = 0.55
+    image[21::45, :] = 0.55
+    close_to(reference, "0", image, floor=0.85)
+
+
+def test_a_tight_crop_keeps_the_top_bar_of_a_seven(reference):
+    tight = draw("7").crop((65, 38, 215, 252))  # the bar nearly touches both sides
+    out = pp.preprocess(tight)
+    rows = np.flatnonzero(out.max(axis=1) > 0.5)
+    assert out[rows[0]:rows[0] + 3].sum() > 15  # a whole bar's worth of ink at the top
+    assert similarity(out, reference["7"]) > 0.85
+
+
+@pytest.mark.parametrize("picture", [
+    np.full((200, 200), 0.9, np.float32),
+    np.clip(0.9 + np.random.default_rng(1).normal(0, 0.02, (200, 200)), 0, 1),
+    "only specks",
+])
+def test_blank_means_no_digit_found(picture):
+    if isinstance(picture, str):
+        picture = np.ones((200, 200), np.float32)
+        picture[50:52, 60:62] = picture[140:142, 30:32] = 0
+    with pytest.raises(NoDigitFound, match="no digit found"):
+        pp.preprocess(picture)
+
+
+def test_unreadable_inputs_give_clear_errors(tmp_path, monkeypatch):
+    text = tmp_path / "notes.png"
+    text.write_text("not a picture")
+    with pytest.raises(ImageError, match="notes.png: not an image"):
+        pp.preprocess(text)
+    with pytest.raises(ImageError, match="no such file"):
+        pp.preprocess(tmp_path / "missing.png")
+    with pytest.raises(ImageError, match=r"shape \(3, 4, 5\) is not an image"):
+        pp.preprocess(np.zeros((3, 4, 5)))
+    monkeypatch.setattr(pp, "MAX_PIXELS", 10_000)
+    draw("1").save(tmp_path / "big.png")
+    with pytest.raises(ImageError, match="280x280 pixels, more than 10,000"):
+        pp.preprocess(tmp_path / "big.png")
+
+
+def test_steps_show_each_stage():
+    steps = pp.preprocess(draw("0", size=600), return_steps=True)
+    assert steps.grey.shape == (pp.WORK_SIDE, pp.WORK_SIDE)  # large pictures are scaled down
+    assert steps.ink.shape == steps.cleaned.shape == steps.grey.shape
+    assert steps.cropped.shape[0] < pp.WORK_SIDE and steps.digit.shape == (28, 28)
+
+
+def test_naive_way_resizes_and_inverts():
+    out = pp.naive(draw("1"))
+    assert out.shape == (28, 28) and out.max() <= 1 and out[0, 0] == 0
+
+
+@needs_real_mnist
+def test_mnist_digits_photographed_come_back_as_mnist():
+    """Real digits, enlarged and printed dark on unevenly lit paper, come back close to the
+    originals; the naive way does not."""
+    from digitlab import data
+
+    _, (x_test, _) = data.load_mnist(REAL_DATA)
+    ours, theirs = [], []
+    for original in x_test[:40]:
+        big = np.asarray(Image.fromarray(original).resize((280, 280), Image.Resampling.BILINEAR))
+        photo = (1 - big / 255 * 0.8) * gradient()  # dark ink, light falling off
+        target = original / 255
+        ours.append(similarity(pp.preprocess(photo), target))
+        theirs.append(similarity(pp.naive(photo), target))
+    assert np.mean(ours) > 0.8 and np.mean(ours) > np.mean(theirs) + 0.2
