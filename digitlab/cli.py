@@ -1,4 +1,4 @@
-"""The `digitlab` command: `digitlab data`, `digitlab doctor`."""
+"""The `digitlab` command: `digitlab data`, `digitlab doctor`, `digitlab predict`."""
 
 from __future__ import annotations
 
@@ -22,6 +22,46 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return 1 if report() else 0
 
 
+def cmd_predict(args: argparse.Namespace) -> int:
+    import json
+
+    from digitlab import predict, pretrained
+    from digitlab.preprocess import ImageError, NoDigitFound
+
+    try:
+        model = pretrained.load(args.model)
+    except (FileNotFoundError, ValueError, OSError) as e:
+        print(f"digitlab: cannot load the model: {e}", file=sys.stderr)
+        return 2
+    failed = 0
+    for path in args.images:
+        try:
+            if args.number:
+                text, digits = predict.read_number(model, path)
+                least = min(d.confidence for d in digits)
+                record = {"file": path, "number": text, "confidence": least,
+                          "digits": [_as_dict(d) for d in digits]}
+                line = f"{path}\t{text}\t{least:.1%}"
+            else:
+                guess = predict.predict(model, path)
+                record = {"file": path, **_as_dict(guess)}
+                line = f"{path}\t{guess.digit}\t{guess.confidence:.1%}"
+        except (ImageError, NoDigitFound) as e:
+            failed += 1
+            message = str(e) if str(e).startswith(f"{path}:") else f"{path}: {e}"
+            print(f"digitlab: {message}", file=sys.stderr, flush=True)
+            if args.json:  # one line per file on stdout, whatever happened
+                print(json.dumps({"file": path, "error": message}), flush=True)
+            continue
+        print(json.dumps(record) if args.json else line, flush=True)
+    return 1 if failed else 0
+
+
+def _as_dict(prediction) -> dict:
+    return {"digit": prediction.digit, "confidence": round(prediction.confidence, 6),
+            "probabilities": [round(float(p), 6) for p in prediction.probabilities]}
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="digitlab", description="Helpers for the digitlab course.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -31,6 +71,14 @@ def parser() -> argparse.ArgumentParser:
     data.set_defaults(run=cmd_data)
     doctor = sub.add_parser("doctor", help="check Python, packages, devices, data and widgets")
     doctor.set_defaults(run=cmd_doctor)
+    predict = sub.add_parser("predict", help="read handwritten digits in image files")
+    predict.add_argument("images", nargs="+", metavar="IMAGE")
+    predict.add_argument("--json", action="store_true",
+                         help="one JSON object per line, with all ten probabilities")
+    predict.add_argument("--number", action="store_true",
+                         help="each image holds a row of digits: read it as a number")
+    predict.add_argument("--model", help="a .keras model (default: the one digitlab ships)")
+    predict.set_defaults(run=cmd_predict)
     return p
 
 

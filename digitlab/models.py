@@ -20,11 +20,16 @@ def mlp(hidden: tuple[int, ...] = (512, 256, 128), activation: str = "relu",
     return model
 
 
-def lenet(activation: str = "relu", name: str = "lenet") -> keras.Model:
-    """LeNet-style: conv 6@5x5 (same) -> pool -> conv 16@5x5 -> pool -> 120 -> 84 -> 10."""
+def lenet(activation: str = "relu", augment: keras.Layer | None = None,
+          name: str = "lenet") -> keras.Model:
+    """LeNet-style: conv 6@5x5 (same) -> pool -> conv 16@5x5 -> pool -> 120 -> 84 -> 10.
+
+    `augment` (e.g. from `augmentation()`) runs first and only while training.
+    """
     return keras.Sequential([
         keras.Input((28, 28)),
         layers.Reshape((28, 28, 1)),  # one grey channel
+        *([augment] if augment is not None else []),
         layers.Conv2D(6, 5, padding="same", activation=activation, name="conv1"),
         layers.MaxPooling2D(2, name="pool1"),
         layers.Conv2D(16, 5, activation=activation, name="conv2"),

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image, ImageDraw
 
 from digitlab import data
 
@@ -52,3 +53,22 @@ def write_idx(folder: Path, arrays: dict, gz: bool = True) -> Path:
 REAL_DATA = os.environ.get(data.DATA_ENV)
 needs_real_mnist = pytest.mark.skipif(
     not REAL_DATA, reason=f"set {data.DATA_ENV} to a folder with the real MNIST files")
+
+
+SIZE = 280
+
+
+def draw(digit: str, ink=0, paper=255, width=18, size=SIZE, mode="L") -> Image.Image:
+    """A hand-drawn-looking 0, 1 or 7 as thick strokes."""
+    image = Image.new(mode, (size, size), paper)
+    pen = ImageDraw.Draw(image)
+    s = size / SIZE
+    if digit == "0":
+        pen.ellipse([90 * s, 50 * s, 190 * s, 230 * s], outline=ink, width=round(width * s))
+    elif digit == "1":
+        pen.line([(150 * s, 40 * s), (140 * s, 240 * s)], fill=ink, width=round(width * s))
+        pen.line([(150 * s, 40 * s), (115 * s, 75 * s)], fill=ink, width=round(width * s))
+    elif digit == "7":
+        pen.line([(80 * s, 50 * s), (200 * s, 50 * s), (120 * s, 240 * s)], fill=ink,
+                 width=round(width * s), joint="curve")
+    return image

@@ -21,6 +21,9 @@ def test_outputs_are_probabilities(build):
 
 def test_lenet_has_exactly_61706_parameters():
     assert models.lenet().count_params() == 61_706
+    augmented = models.lenet(augment=models.augmentation())
+    assert augmented.count_params() == 61_706  # augmentation has nothing to learn
+    np.testing.assert_allclose(np.asarray(augmented(X)).sum(axis=1), 1, rtol=1e-5)
 
 
 def test_mlp_sizes_and_dropout():

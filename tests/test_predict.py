@@ -1,0 +1,126 @@
+"""Reading digits with the shipped model: single digits, numbers, the command line, the recipe."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from conftest import REAL_DATA, draw, needs_real_mnist
+from digitlab import predict, pretrained
+
+
+@pytest.fixture(scope="module")
+def model():
+    return pretrained.load()
+
+
+@pytest.mark.parametrize("digit", list("017"))
+def test_reads_drawn_digits(model, digit):
+    guess = predict.predict(model, draw(digit))
+    assert guess.digit == int(digit), guess.probabilities.round(3)
+    assert guess.confidence == pytest.approx(guess.probabilities.max())
+    assert guess.probabilities.sum() == pytest.approx(1, abs=1e-5)
+    assert guess.image.shape == (28, 28)
+
+
+def test_the_shipped_model_has_its_card():
+    card = json.loads(pretrained.MODEL.with_suffix(".json").read_text())
+    assert card["test_accuracy"] >= 0.99
+    assert card["recipe"]["seed"] == 0 and card["date"]
+    assert pretrained.MODEL.stat().st_size < 2_000_000  # small enough to ship in the package
+
+
+def two_strokes_five(pen, left, top, h):
+    """A 5 whose top bar does not touch its body, as many people write it."""
+    pen.line([(left + 10, top), (left + 60, top)], fill=0, width=14)
+    pen.line([(left + 12, top + 18), (left + 10, top + h // 2)], fill=0, width=14)
+    pen.arc([left, top + h // 2 - 25, left + 70, top + h], start=-100, end=150, fill=0, width=14)
+
+
+def test_segment_merges_parts_of_one_digit():
+    image = Image.new("L", (300, 220), 255)
+    pen = ImageDraw.Draw(image)
+    pen.line([(60, 30), (60, 190)], fill=0, width=14)  # a 1
+    two_strokes_five(pen, 150, 30, 160)
+    digits = predict.segment(image)
+    assert len(digits) == 2 and all(d.shape == (28, 28) for d in digits)
+
+
+@needs_real_mnist
+def test_reads_a_number_written_with_real_digits(model):
+    from digitlab import data
+
+    _, (x_test, y_test) = data.load_mnist(REAL_DATA)
+    picks = [3, 2, 1, 18, 4]  # five test digits the shipped model reads correctly on their own
+    row = np.concatenate([np.pad(255 - x_test[i], ((8, 8), (6, 6)), constant_values=255)
+                          for i in picks], axis=1)
+    photo = Image.fromarray(row.astype(np.uint8)).resize((row.shape[1] * 6, row.shape[0] * 6))
+    text, digits = predict.read_number(model, photo)
+    assert text == "".join(str(y_test[i]) for i in picks)
+    assert len(digits) == len(picks)
+
+
+def run_cli(*args):
+    return subprocess.run([sys.executable, "-m", "digitlab", "predict", *args],
+                          capture_output=True, text=True, timeout=300, check=False)
+
+
+@pytest.fixture
+def files(tmp_path):
+    paths = []
+    for digit in "10":
+        draw(digit).save(tmp_path / f"{digit}.png")
+        paths.append(str(tmp_path / f"{digit}.png"))
+    (tmp_path / "broken.png").write_bytes(b"\x89PNG not really")
+    return paths, str(tmp_path / "broken.png")
+
+
+def test_cli_answers_every_good_file_and_fails_on_the_bad_one(files):
+    (one, zero), broken = files
+    result = run_cli(one, broken, zero)
+    assert result.returncode == 1
+    lines = [line.split("\t") for line in result.stdout.splitlines()]
+    assert [(f, d) for f, d, _ in lines] == [(one, "1"), (zero, "0")]
+    assert lines[0][2].endswith("%")
+    assert f"digitlab: {broken}: not an image" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_cli_json_gives_all_probabilities(files):
+    (one, _), broken = files
+    result = run_cli("--json", one, broken)
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert records[0]["file"] == one and records[0]["digit"] == 1
+    assert len(records[0]["probabilities"]) == 10
+    assert sum(records[0]["probabilities"]) == pytest.approx(1, abs=1e-4)
+    assert records[1]["file"] == broken and "not an image" in records[1]["error"]
+
+
+def test_cli_number(tmp_path):
+    image = Image.new("L", (300, 220), 255)
+    pen = ImageDraw.Draw(image)
+    pen.line([(60, 30), (60, 190)], fill=0, width=14)
+    pen.ellipse([150, 30, 240, 190], outline=0, width=14)
+    image.save(tmp_path / "ten.png")
+    result = run_cli("--number", str(tmp_path / "ten.png"))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\t")[1] == "10"
+
+
+def test_cli_says_so_when_the_model_is_missing(tmp_path, files):
+    result = run_cli("--model", str(tmp_path / "none.keras"), files[0][0])
+    assert result.returncode == 2 and "cannot load the model" in result.stderr
+
+
+def test_training_recipe_runs_and_writes_model_and_card(tmp_path, monkeypatch):
+    monkeypatch.setenv("DIGITLAB_QUICK", "1")  # a subset, to test the command, not the model
+    out = tmp_path / "digits.keras"
+    card = pretrained.train(out, epochs=1)
+    assert out.is_file() and json.loads(out.with_suffix(".json").read_text()) == card
+    assert card["recipe"]["training_images"] < 60000 and 0.5 < card["test_accuracy"] <= 1
+    reloaded = pretrained.load(out)
+    assert reloaded.count_params() == 61_706
+    assert not list(tmp_path.glob(".*"))  # no temporary files left behind
+    assert out.stat().st_mode & 0o444 == 0o444  # readable by everyone on a shared install
