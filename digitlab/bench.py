@@ -32,9 +32,47 @@ def time_load(repeats: int) -> list[float]:
     return times
 
 
+def time_drawing(repeats: int) -> list[float]:
+    """Seconds from the end of a stroke on the 280x280 pad to the ten probabilities: render the
+    strokes, make the 28x28 input, call the shipped model directly (as the pad does)."""
+    from digitlab import predict, pretrained
+    from digitlab.pad import digit_image
+
+    model = pretrained.load()
+    seven = [[(80, 60), (200, 60), (150, 150), (120, 240)], [(110, 150), (190, 150)]]
+    predict.classify(model, digit_image(seven, 280, 18)[None])  # warm-up: traces the model
+    times = []
+    for _ in range(max(repeats, 20)):
+        start = time.perf_counter()
+        predict.classify(model, digit_image(seven, 280, 18)[None])
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def time_photo(repeats: int) -> list[float]:
+    """Seconds to read a 1,000x1,000 photo of a digit: load, find ink, clean, crop, predict."""
+    import numpy as np
+    from PIL import Image, ImageDraw
+
+    from digitlab import predict, pretrained
+
+    photo = Image.new("L", (1000, 1000), 220)
+    ImageDraw.Draw(photo).line([(300, 200), (700, 200), (450, 850)], fill=40, width=40)
+    model = pretrained.load()
+    predict.predict(model, photo)
+    times = []
+    for _ in range(max(repeats, 10)):
+        start = time.perf_counter()
+        predict.predict(model, np.asarray(photo))
+        times.append(time.perf_counter() - start)
+    return times
+
+
 BENCHES = {  # name -> (what it measures, function, target in seconds)
     "import": ("`import digitlab`", time_import, None),
     "load": ("warm `load_mnist()` (read, gunzip, SHA-256, decode)", time_load, 0.5),
+    "draw": ("drawing pad: end of stroke -> probabilities", time_drawing, 0.030),
+    "photo": ("`predict` on a 1,000x1,000 photo", time_photo, None),
 }
 
 

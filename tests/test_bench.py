@@ -12,6 +12,7 @@ def test_bench_quick(tiny, tmp_path, monkeypatch, capsys):
     assert bench.main(["--quick", "--json", str(out)]) == 0
     table = capsys.readouterr().out
     assert "| warm `load_mnist()`" in table and "| `import digitlab` |" in table
+    assert "| drawing pad: end of stroke -> probabilities |" in table
     results = json.loads(out.read_text())["results"]
-    assert [r["name"] for r in results] == ["import", "load"]
+    assert [r["name"] for r in results] == ["import", "load", "draw", "photo"]
     assert all(r["median_s"] > 0 for r in results)
