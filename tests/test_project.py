@@ -45,3 +45,22 @@ def test_ci_runs_the_readme_test_command():
     command = re.search(r"```(?:sh|bash)\n(?:.*\n)*?(make test)\b", readme).group(1)
     ci = (ROOT / ".ci" / "run").read_text()
     assert re.search(rf"^{re.escape(command)}$", ci, re.MULTILINE), ".ci/run must call it as is"
+
+
+def test_notebooks_follow_the_course_shape():
+    """Goals and measured run time first; a summary; 2-4 exercises with marked solutions."""
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        cells = json.loads(path.read_text())["cells"]
+        source = ["".join(c["source"]) for c in cells]
+        intro = source[0]
+        assert "**In this notebook you will**" in intro, path.name
+        assert re.search(r"\*\*Run time:\*\* about [\d.]+ (seconds?|minutes?) in full mode", intro), \
+            f"{path.name}: state the measured full-mode run time"
+        assert any(c["cell_type"] == "markdown" and "## " in s and "Summary" in s for c, s in
+                   zip(cells, source, strict=True)), f"{path.name}: a summary section"
+        solutions = [s for s in source if "### BEGIN SOLUTION" in s]
+        assert 2 <= len(solutions) <= 4, f"{path.name}: {len(solutions)} exercises"
+        assert all(s.count("### END SOLUTION") == 1 for s in solutions)
+        summary_at = next(i for i, s in enumerate(source) if "Summary" in s)
+        first_exercise = next(i for i, s in enumerate(source) if "### BEGIN SOLUTION" in s)
+        assert summary_at < first_exercise, f"{path.name}: the exercises come last"
