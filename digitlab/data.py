@@ -20,6 +20,8 @@ import struct
 import tempfile
 import urllib.request
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -193,18 +195,27 @@ def _fetch(url: str, progress: bool, timeout: float = 30) -> bytes:
     return bytes(body)
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write `data` to `path` so that it is either complete or absent, even on Ctrl-C."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+@contextmanager
+def atomic_path(path: Path, suffix: str = ".part") -> Iterator[Path]:
+    """A temporary path beside `path` that becomes `path` only when the block completes, so a
+    file is either whole or absent, even after Ctrl-C."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
+    os.close(fd)
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
+        yield Path(tmp)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; a shared cache or install must be readable
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write `data` to `path` so that it is either complete or absent, even on Ctrl-C."""
+    with atomic_path(path) as tmp, open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
 
 
 def download_mnist(folder: Path | None = None, urls: list[str] | None = None,

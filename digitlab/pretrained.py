@@ -12,7 +12,6 @@ import json
 import os
 import platform
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -69,22 +68,10 @@ def train(out: Path = MODEL, epochs: int = RECIPE["epochs"]) -> dict:
                      "keras": keras.__version__},
     }
     out.parent.mkdir(parents=True, exist_ok=True)
-    _save_atomically(model, out)
+    with data.atomic_path(out, suffix=".keras") as tmp:  # never half a model in place
+        model.save(tmp)
     out.with_suffix(".json").write_text(json.dumps(card, indent=2) + "\n")
     return card
-
-
-def _save_atomically(model, out: Path) -> None:
-    """Save to a temporary file beside `out`, then move it into place: never half a model."""
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.stem}.", suffix=".keras")
-    os.close(fd)
-    try:
-        model.save(tmp)
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; a shared install must be readable
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -62,6 +62,7 @@ def leftovers(folder: Path) -> list[str]:
 def test_download_verifies_and_stores_uncompressed(tiny, mirror, tmp_path):
     folder = data.download_mnist(tmp_path / "dl", [mirror()], progress=False)
     assert leftovers(folder) == sorted(data.FILES)  # no .part or .gz files left behind
+    assert all((folder / name).stat().st_mode & 0o444 == 0o444 for name in data.FILES)
     (x_train, _), (_, y_test) = data.load_mnist(folder)
     np.testing.assert_array_equal(x_train, tiny["train-images-idx3-ubyte"])
     np.testing.assert_array_equal(y_test, tiny["t10k-labels-idx1-ubyte"])

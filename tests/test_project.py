@@ -54,8 +54,8 @@ def test_notebooks_follow_the_course_shape():
         source = ["".join(c["source"]) for c in cells]
         intro = source[0]
         assert "**In this notebook you will**" in intro, path.name
-        assert re.search(r"\*\*Run time:\*\* about [\d.]+ (seconds?|minutes?) in full mode", intro), \
-            f"{path.name}: state the measured full-mode run time"
+        stated = r"\*\*Run time:\*\* about [\d.]+ (seconds?|minutes?) in full mode"
+        assert re.search(stated, intro), f"{path.name}: state the measured full-mode run time"
         assert any(c["cell_type"] == "markdown" and "## " in s and "Summary" in s for c, s in
                    zip(cells, source, strict=True)), f"{path.name}: a summary section"
         solutions = [s for s in source if "### BEGIN SOLUTION" in s]
