@@ -35,9 +35,9 @@ def lenet(activation: str = "relu", augment: keras.Layer | None = None,
         layers.Conv2D(16, 5, activation=activation, name="conv2"),
         layers.MaxPooling2D(2, name="pool2"),
         layers.Flatten(),
-        layers.Dense(120, activation=activation),
-        layers.Dense(84, activation=activation),
-        layers.Dense(10, activation="softmax"),
+        layers.Dense(120, activation=activation, name="dense1"),
+        layers.Dense(84, activation=activation, name="dense2"),
+        layers.Dense(10, activation="softmax", name="output"),
     ], name=name)
 
 

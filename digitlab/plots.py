@@ -139,3 +139,100 @@ def preprocess_steps(steps, title: str = "From picture to what the network sees"
     fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+def confusion_matrix(matrix: np.ndarray, title: str = "Confusion matrix") -> Figure:
+    """A row-normalised confusion matrix: row = true digit, column = what the model read."""
+    fig, ax = plt.subplots(figsize=(7, 6))
+    shown = ax.imshow(matrix, cmap="Blues", vmin=0, vmax=1)
+    for (row, col), value in np.ndenumerate(matrix):
+        if value >= 0.0005:  # a blank cell reads better than a column of 0.0%
+            ax.text(col, row, f"{value:.1%}" if row == col else f"{value:.2%}", ha="center",
+                    va="center", fontsize=6.5, color="white" if value > 0.5 else "black")
+    classes = range(len(matrix))
+    ax.set(title=title, xlabel="predicted digit", ylabel="true digit", xticks=classes,
+           yticks=classes)
+    fig.colorbar(shown, ax=ax, label="fraction of the true digit's images", shrink=0.8)
+    fig.tight_layout()
+    return fig
+
+
+def mistakes(images: np.ndarray, labels: np.ndarray, probs: np.ndarray,
+             title: str = "The mistakes it was surest of") -> Figure:
+    """Each image above its ten probabilities: true label in green, the model's answer in red."""
+    cols = min(len(images), 8)
+    rows = math.ceil(len(images) / cols)
+    fig, axes = plt.subplots(2 * rows, cols, figsize=(cols * 1.6, rows * 2.9), squeeze=False,
+                             gridspec_kw={"height_ratios": [1.6, 1] * rows})
+    for ax in axes.flat:
+        ax.axis("off")
+    for i, (image, label, p) in enumerate(zip(images, labels, probs, strict=True)):
+        img_ax, bar_ax = axes[2 * (i // cols), i % cols], axes[2 * (i // cols) + 1, i % cols]
+        img_ax.imshow(image, cmap="gray_r")
+        img_ax.set_title(f"true {label}, read {p.argmax()}\n({p.max():.1%} sure)", fontsize=8)
+        colours = ["tab:green" if d == label else "tab:red" if d == p.argmax() else "0.7"
+                   for d in range(10)]
+        bar_ax.axis("on")
+        bar_ax.bar(range(10), p, color=colours)
+        bar_ax.set(ylim=(0, 1), xticks=range(10), yticks=[0, 1])
+        bar_ax.tick_params(labelsize=6)
+        bar_ax.set_xlabel("digit", fontsize=7)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def coverage(coverage_: np.ndarray, accuracy: np.ndarray, threshold: float | None = None,
+             point: tuple[float, float] | None = None,
+             title: str = "Answer less, be right more often") -> Figure:
+    """Accuracy on the answered digits against the fraction answered, a point for one threshold."""
+    fig, ax = plt.subplots(figsize=(7, 4))
+    ax.plot(100 * coverage_, 100 * accuracy, "-", label="every threshold")
+    if point is not None:
+        ax.plot(100 * point[0], 100 * point[1], "o", color="tab:red", markersize=9,
+                label=f"threshold {threshold:.3f}: answers {point[0]:.1%}, "
+                      f"right on {point[1]:.2%}")
+    ax.set(title=title, xlabel="coverage: digits answered (%)",
+           ylabel="accuracy on the answered (%)")
+    ax.invert_xaxis()  # from answering everything (left) to abstaining more (right)
+    ax.legend(loc="lower right")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def robustness(curves: dict[str, tuple[Sequence[float], dict[str, list[float]]]],
+               title: str = "How accuracy falls as the digits are distorted") -> Figure:
+    """One panel per distortion: {distortion: (strengths, {model: accuracies})}."""
+    fig, axes = plt.subplots(1, len(curves), figsize=(3.6 * len(curves), 3.6), squeeze=False)
+    for ax, (name, (strengths, accuracies)) in zip(axes.flat, curves.items(), strict=True):
+        for model, values in accuracies.items():
+            ax.plot(strengths, 100 * np.asarray(values), "o-", label=model)
+        ax.set(title=name.split(" (")[0], xlabel=name, ylabel="test accuracy (%)", ylim=(0, 101))
+        ax.grid(alpha=0.3)
+    axes.flat[0].legend()
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def embeddings(maps: dict[str, np.ndarray], labels: np.ndarray,
+               title: str = "The classes pull apart, layer by layer (PCA to 2-D)") -> Figure:
+    """One scatter panel per layer: its activations' first two principal components."""
+    fig, axes = plt.subplots(1, len(maps), figsize=(3.6 * len(maps), 3.8), squeeze=False,
+                             layout="constrained")  # room for the colour bar and the title
+    for ax, (name, points) in zip(axes.flat, maps.items(), strict=True):
+        shown = ax.scatter(points[:, 0], points[:, 1], c=labels, cmap="tab10", vmin=-0.5,
+                           vmax=9.5, s=4, alpha=0.7)
+        ax.set(title=name, xlabel="principal component 1", ylabel="principal component 2",
+               xticks=[], yticks=[])
+    fig.colorbar(shown, ax=list(axes.flat), ticks=range(10), label="true digit")
+    fig.suptitle(title)
+    return fig
+
+
+def dense_weights(kernel: np.ndarray, count: int = 32,
+                  title: str = "What each hidden unit looks for") -> Figure:
+    """The first `count` units of a first Dense layer on 784 pixels, each as a 28x28 image."""
+    maps = kernel[:, :count].T.reshape(-1, 28, 28)
+    return _tiles(maps, title, cmap="RdBu_r", symmetric=True, caption="unit")

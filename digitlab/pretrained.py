@@ -31,18 +31,17 @@ RECIPE = {
 
 def load(path: str | os.PathLike | None = None):
     """The shipped model (or the one at `path`), loaded in Keras' safe mode."""
-    from digitlab._tf import keras
+    from digitlab import saving
 
-    path = Path(path) if path is not None else MODEL
-    if not path.is_file():
-        raise FileNotFoundError(f"no model at {path}: train one with `python -m "
+    if path is None and not MODEL.is_file():
+        raise FileNotFoundError(f"no model at {MODEL}: train one with `python -m "
                                 "digitlab.pretrained`, or pass the path of a .keras file")
-    return keras.saving.load_model(path, compile=False, safe_mode=True)
+    return saving.load(MODEL if path is None else path)
 
 
 def train(out: Path = MODEL, epochs: int = RECIPE["epochs"]) -> dict:
     """Train the shipped model with RECIPE, save it and its card; return the card."""
-    from digitlab import data, models
+    from digitlab import data, models, saving
     from digitlab import train as training
     from digitlab._tf import keras
 
@@ -67,9 +66,7 @@ def train(out: Path = MODEL, epochs: int = RECIPE["epochs"]) -> dict:
         "software": {"tensorflow": __import__("tensorflow").__version__,
                      "keras": keras.__version__},
     }
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with data.atomic_path(out, suffix=".keras") as tmp:  # never half a model in place
-        model.save(tmp)
+    saving.save(model, out, overwrite=True)
     out.with_suffix(".json").write_text(json.dumps(card, indent=2) + "\n")
     return card
 

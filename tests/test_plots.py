@@ -78,3 +78,44 @@ def test_preprocess_steps_one_panel_per_stage():
     fig = plots.preprocess_steps(preprocess.preprocess(picture, return_steps=True))
     assert [ax.get_title() for ax in fig.axes][-1] == "28×28, centred: the input"
     assert len(fig.axes) == 5 and fig.axes[-1].get_xlabel() == "28×28 px"
+
+
+def test_confusion_matrix_labels_rows_and_columns():
+    matrix = np.eye(10) * 0.9 + 0.01
+    fig = plots.confusion_matrix(matrix)
+    ax = fig.axes[0]
+    assert ax.get_xlabel() == "predicted digit" and ax.get_ylabel() == "true digit"
+    assert "91.0%" in [t.get_text() for t in ax.texts]
+
+
+def test_mistakes_show_image_and_probabilities():
+    probs = np.full((3, 10), 0.02)
+    probs[:, 7] = 0.82
+    fig = plots.mistakes(IMAGES[:3], np.array([1, 2, 3]), probs)
+    titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+    assert titles[0] == "true 1, read 7\n(82.0% sure)" and len(titles) == 3
+    bars = [ax for ax in fig.axes if ax.patches]
+    assert len(bars) == 3 and all(len(ax.patches) == 10 for ax in bars)
+
+
+def test_coverage_marks_the_chosen_threshold():
+    fig = plots.coverage(np.array([1, 0.9, 0.5]), np.array([0.98, 0.99, 1.0]), 0.9, (0.9, 0.99))
+    ax = fig.axes[0]
+    assert len(ax.lines) == 2 and "threshold 0.900" in ax.get_legend().texts[1].get_text()
+    assert ax.xaxis_inverted()
+
+
+def test_robustness_one_panel_per_distortion_one_line_per_model():
+    curves = {"shift (pixels)": ([0, 1, 2], {"MLP": [1, .8, .5], "LeNet": [1, .9, .8]}),
+              "blur (sigma)": ([0, 1], {"MLP": [1, .9], "LeNet": [1, .95]})}
+    fig = plots.robustness(curves)
+    assert len(fig.axes) == 2 and all(len(ax.lines) == 2 for ax in fig.axes)
+    assert fig.axes[0].get_xlabel() == "shift (pixels)"
+
+
+def test_embeddings_and_dense_weights():
+    maps = {"pixels": RNG.normal(size=(20, 2)), "dense": RNG.normal(size=(20, 2))}
+    fig = plots.embeddings(maps, np.arange(20) % 10)
+    assert [ax.get_title() for ax in fig.axes[:2]] == ["pixels", "dense"]
+    fig = plots.dense_weights(RNG.normal(size=(784, 64)), count=16)
+    assert sum(bool(ax.images) for ax in fig.axes) == 16

@@ -1,0 +1,146 @@
+"""Keep a trained model: save and load `.keras` files safely, export it for serving and TFLite.
+
+Saving never leaves half a file behind and never replaces a model you already have unless you
+say `overwrite=True`. Loading uses Keras' safe mode (a `.keras` file cannot run code hidden in
+a lambda layer) and turns every way a file can be wrong into one clear message.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+import warnings
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+
+from digitlab.data import atomic_path, write_atomically
+
+
+class ModelFileError(ValueError):
+    """A model file that cannot be loaded: corrupt, truncated, or made for other software."""
+
+
+def _refuse_to_replace(path: Path, overwrite: bool) -> None:
+    if path.exists() and not overwrite:
+        raise FileExistsError(f"{path} already exists; pass overwrite=True to replace it, "
+                              "or choose another name")
+    path.parent.mkdir(parents=True, exist_ok=True)
+
+
+def save(model, path: str | os.PathLike, overwrite: bool = False) -> Path:
+    """Save `model` to a `.keras` file, atomically; an existing file only with `overwrite`."""
+    path = Path(path)
+    if path.suffix != ".keras":
+        raise ValueError(f"{path}: a Keras model file must end in .keras")
+    _refuse_to_replace(path, overwrite)
+    with atomic_path(path, suffix=".keras") as tmp:  # Keras insists on the .keras suffix
+        model.save(tmp)
+    return path
+
+
+def load(path: str | os.PathLike, compile: bool = False):
+    """Load a `.keras` model in safe mode, with a clear message for a file that will not do."""
+    from digitlab._tf import keras
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no model file at {path}" + (
+            ": that is a folder (an exported SavedModel?); pass a .keras file"
+            if path.is_dir() else ""))
+    if not zipfile.is_zipfile(path):
+        raise ModelFileError(f"{path} is not a .keras model file: it is corrupt, truncated, or "
+                             "another kind of file (a .keras file is a zip archive)")
+    try:
+        return keras.saving.load_model(path, compile=compile, safe_mode=True)
+    except ValueError as e:
+        if "safe_mode" not in str(e):
+            raise _unloadable(path, e, keras.__version__) from e
+        raise ModelFileError(f"{path} holds code (a Lambda layer), which safe mode does not "
+                             "run; load it with keras.saving.load_model(..., "
+                             "safe_mode=False) only if you trust its author") from None
+    except (KeyError, OSError, TypeError, zipfile.BadZipFile) as e:
+        raise _unloadable(path, e, keras.__version__) from e
+
+
+def _unloadable(path: Path, error: Exception, version: str) -> ModelFileError:
+    first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
+    return ModelFileError(f"{path} could not be loaded ({first_line}). The file may be damaged, "
+                          f"or saved by another Keras version (this is {version}) or with "
+                          "custom layers this program does not have.")
+
+
+def export_saved_model(model, path: str | os.PathLike, overwrite: bool = False) -> Path:
+    """Export the inference function as a TensorFlow SavedModel folder, for TF Serving."""
+    path = Path(path)
+    _refuse_to_replace(path, overwrite)
+    tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}."))
+    try:
+        with _quiet_tf_logs():
+            model.export(tmp, format="tf_saved_model", verbose=False)
+        if path.exists():
+            shutil.rmtree(path)
+        tmp.rename(path)  # a whole folder or none
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return path
+
+
+@contextmanager
+def _quiet_tf_logs() -> Iterator[None]:
+    """Hide TensorFlow's INFO lines ("Assets written to ...") while exporting."""
+    logger = logging.getLogger("tensorflow")
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def to_tflite(model) -> bytes:
+    """The model converted to a TensorFlow Lite flat buffer (for phones and small devices)."""
+    from digitlab._tf import tf
+
+    # From a quietly exported SavedModel: `from_keras_model` prints the whole signature.
+    with _quiet_tf_logs(), tempfile.TemporaryDirectory() as folder:
+        model.export(folder, format="tf_saved_model", verbose=False)
+        return tf.lite.TFLiteConverter.from_saved_model(folder).convert()
+
+
+def save_tflite(model, path: str | os.PathLike, overwrite: bool = False) -> Path:
+    """Convert `model` to TFLite and write it to `path`, atomically."""
+    path = Path(path)
+    _refuse_to_replace(path, overwrite)
+    write_atomically(path, to_tflite(model))
+    return path
+
+
+def tflite_probabilities(model_file: str | os.PathLike, images: np.ndarray) -> np.ndarray:
+    """Run a `.tflite` model on float images in [0, 1], shape (n, 28, 28); (n, 10) back."""
+    from digitlab._tf import stderr_muted, tf
+
+    with warnings.catch_warnings(), stderr_muted():  # and no "Created XNNPACK delegate" line
+        # tf.lite.Interpreter warns that it is moving to the ai-edge-litert package, which has
+        # no wheels for Windows; on TF 2.21 it still works everywhere TensorFlow does.
+        warnings.simplefilter("ignore", UserWarning)
+        interpreter = tf.lite.Interpreter(model_path=str(model_file))
+        first, = interpreter.get_input_details()
+        interpreter.resize_tensor_input(first["index"], images.shape)
+        interpreter.allocate_tensors()
+        interpreter.set_tensor(first["index"], images.astype(np.float32))
+        interpreter.invoke()
+    return interpreter.get_tensor(interpreter.get_output_details()[0]["index"])
+
+
+def size_on_disk(path: str | os.PathLike) -> int:
+    """Bytes used by a file, or by all files in a folder."""
+    path = Path(path)
+    if path.is_file():
+        return path.stat().st_size
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
