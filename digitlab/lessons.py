@@ -2,7 +2,8 @@
 
 In a notebook, `report(test_accuracy=0.981, target=0.98)` shows the figures as a small table and
 tags them for the runner. `python -m digitlab.lessons` executes every notebook in full mode (or
-`--quick`), times it, and prints one Markdown table of the figures: the README's results table.
+`--quick`), times it, measures its kernel's peak memory, and prints one Markdown table of the
+figures: the README's results table and the instructor guide's timings.
 """
 
 from __future__ import annotations
@@ -20,6 +21,18 @@ from digitlab.config import QUICK_ENV
 
 MIME = "application/vnd.digitlab.report+json"
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+# Run last in the notebook's kernel: its peak resident memory (ru_maxrss is KiB on Linux, bytes
+# on macOS; the resource module does not exist on Windows, where nothing is reported).
+PEAK_MEMORY_CELL = f"""\
+try:
+    import resource, sys
+    from IPython.display import display
+    _peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    display({{"{MIME}": {{"peak_memory_mb": _peak / (2**20 if sys.platform == "darwin" else 2**10)}}}},
+            raw=True)
+except ImportError:
+    pass
+"""
 
 
 def _format(value) -> str:
@@ -45,6 +58,7 @@ def run(path: Path, quick: bool, save_dir: Path | None) -> dict:
     from nbclient.exceptions import CellExecutionError
 
     nb = nbformat.read(path, as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell(PEAK_MEMORY_CELL))
     before = os.environ.get(QUICK_ENV)
     os.environ[QUICK_ENV] = "1" if quick else "0"  # the kernel inherits our environment
     error = None
@@ -60,14 +74,17 @@ def run(path: Path, quick: bool, save_dir: Path | None) -> dict:
             os.environ.pop(QUICK_ENV)
         else:
             os.environ[QUICK_ENV] = before
-    if save_dir:
-        save_dir.mkdir(parents=True, exist_ok=True)
-        nbformat.write(nb, save_dir / path.name)
     figures = {}
     for cell in nb.cells:
         for output in cell.get("outputs", []):
             figures.update(output.get("data", {}).get(MIME, {}))
-    return {"notebook": path.name, "seconds": seconds, "figures": figures, "error": error}
+    peak = figures.pop("peak_memory_mb", None)
+    if save_dir:
+        save_dir.mkdir(parents=True, exist_ok=True)
+        nb.cells.pop()  # the executed copy as the student would see it
+        nbformat.write(nb, save_dir / path.name)
+    return {"notebook": path.name, "seconds": seconds, "peak_memory_mb": peak,
+            "figures": figures, "error": error}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -79,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
                    help="where the executed notebooks and lessons.json go")
     args = p.parse_args(argv)
     paths = args.notebooks or sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
-    print("| notebook | run time | measured |\n|---|---|---|", flush=True)
+    print("| notebook | run time | peak memory | measured |\n|---|---|---|---|", flush=True)
     results = []
     for path in paths:
         result = run(path, args.quick, args.out)
@@ -88,7 +105,9 @@ def main(argv: list[str] | None = None) -> int:
                              for k, v in result["figures"].items())
         if result["error"]:
             measured = f"**FAILED**: {result['error']}; before that: {measured}"
-        print(f"| {result['notebook']} | {result['seconds']:.0f} s | {measured} |", flush=True)
+        memory = f"{result['peak_memory_mb']:,.0f} MB" if result["peak_memory_mb"] else "?"
+        print(f"| {result['notebook']} | {result['seconds']:.0f} s | {memory} | {measured} |",
+              flush=True)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "lessons.json").write_text(json.dumps({
         "mode": "quick" if args.quick else "full", "date": time.strftime("%Y-%m-%d"),

@@ -34,6 +34,7 @@ def test_runner_executes_and_collects(tmp_path, capsys, monkeypatch):
     saved = json.loads((tmp_path / "out" / "lessons.json").read_text())
     assert saved["mode"] == "quick"
     assert saved["results"][0]["figures"] == {"quick": True, "answer": 0.5}
+    assert 20 < saved["results"][0]["peak_memory_mb"] < 4000  # a Python kernel's resident size
     assert (tmp_path / "out" / "99_tiny.ipynb").is_file()  # the executed copy, for inspection
     import os
 
