@@ -1,4 +1,4 @@
-"""The `digitlab` command: `digitlab data`, `digitlab doctor`, `digitlab predict`."""
+"""The `digitlab` command: `data`, `doctor`, `predict` and `student`."""
 
 from __future__ import annotations
 
@@ -7,9 +7,14 @@ import sys
 
 
 def cmd_data(args: argparse.Namespace) -> int:
-    from digitlab.data import find_mnist, load_mnist
+    from digitlab.data import DATA_ENV, export_mnist, find_mnist, load_mnist
 
     source = find_mnist(args.path, download=not args.no_download)
+    if args.export:
+        folder = export_mnist(args.export, source)
+        print(f"MNIST verified (SHA-256) and copied to {folder}")
+        print(f"Students use it with: export {DATA_ENV}={folder.resolve()}")
+        return 0
     (x_train, _), (x_test, _) = load_mnist(source)
     print(f"MNIST verified (SHA-256): {len(x_train):,} training and {len(x_test):,} test images")
     print(source)
@@ -57,6 +62,19 @@ def cmd_predict(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_student(args: argparse.Namespace) -> int:
+    from digitlab.student import write_student_versions
+
+    try:
+        written = write_student_versions(args.src, args.out)
+    except (FileNotFoundError, ValueError) as e:
+        print(f"digitlab: {e}", file=sys.stderr)
+        return 2
+    for path in written:
+        print(path)
+    return 0
+
+
 def _as_dict(prediction) -> dict:
     return {"digit": prediction.digit, "confidence": round(prediction.confidence, 6),
             "probabilities": [round(float(p), 6) for p in prediction.probabilities]}
@@ -68,6 +86,8 @@ def parser() -> argparse.ArgumentParser:
     data = sub.add_parser("data", help="locate, download if needed, verify and show MNIST")
     data.add_argument("--path", help="a folder with the four IDX files, or mnist.npz")
     data.add_argument("--no-download", action="store_true", help="fail rather than download")
+    data.add_argument("--export", metavar="DIR", help="copy verified MNIST into DIR, for a "
+                      "classroom without internet (then set DIGITLAB_DATA=DIR)")
     data.set_defaults(run=cmd_data)
     doctor = sub.add_parser("doctor", help="check Python, packages, devices, data and widgets")
     doctor.set_defaults(run=cmd_doctor)
@@ -79,6 +99,11 @@ def parser() -> argparse.ArgumentParser:
                          help="each image holds a row of digits: read it as a number")
     predict.add_argument("--model", help="a .keras model (default: the one digitlab ships)")
     predict.set_defaults(run=cmd_predict)
+    student = sub.add_parser("student", help="write student versions of notebooks: solutions "
+                             "replaced by a skeleton, outputs cleared")
+    student.add_argument("src", metavar="SRC", help="folder of source notebooks")
+    student.add_argument("out", metavar="OUT", help="folder for the student versions")
+    student.set_defaults(run=cmd_student)
     return p
 
 

@@ -290,6 +290,23 @@ def load_mnist(path: str | os.PathLike | None = None, download: bool = True) -> 
             (arrays["t10k-images-idx3-ubyte"], arrays["t10k-labels-idx1-ubyte"]))
 
 
+def export_mnist(folder: str | os.PathLike, source: str | os.PathLike | None = None) -> Path:
+    """Copy verified MNIST into `folder` (four gzipped IDX files and SHA256SUMS of their contents)
+    for a classroom: point `DIGITLAB_DATA` at it, or copy it into each student's cache."""
+    folder = Path(folder).expanduser()
+    (x_train, y_train), (x_test, y_test) = load_mnist(source)
+    folder.mkdir(parents=True, exist_ok=True)
+    arrays = dict(zip(FILES, (x_train, y_train, x_test, y_test), strict=True))
+    for name, array in arrays.items():
+        # mtime=0: the same data always gives the same file, so copies can be compared
+        write_atomically(folder / f"{name}.gz", gzip.compress(
+            idx_header(array.shape) + array.tobytes(), mtime=0))
+    sums = "".join(f"{checksum}  {name}\n" for name, (checksum, _) in FILES.items())
+    write_atomically(folder / "SHA256SUMS", sums.encode())
+    load_mnist(folder)  # read back and verified, or DataError
+    return folder
+
+
 # ---------------------------------------------------------------------------- preparing
 
 

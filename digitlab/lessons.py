@@ -28,8 +28,8 @@ try:
     import resource, sys
     from IPython.display import display
     _peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    display({{"{MIME}": {{"peak_memory_mb": _peak / (2**20 if sys.platform == "darwin" else 2**10)}}}},
-            raw=True)
+    _unit = 2**20 if sys.platform == "darwin" else 2**10
+    display({{"{MIME}": {{"peak_memory_mb": _peak / _unit}}}}, raw=True)
 except ImportError:
     pass
 """

@@ -75,3 +75,29 @@ def test_doctor_all_green_on_a_ready_machine():
 def test_usage_errors(argv):
     result = run_cli(*argv)
     assert result.returncode == 2 and "usage: digitlab" in result.stderr
+
+
+def test_data_export_copies_verified_files_for_a_classroom(tiny, tmp_path, capsys, monkeypatch):
+    source = write_idx(tmp_path / "mnist", tiny, gz=False)
+    room = tmp_path / "classroom" / "mnist"
+    assert cli.main(["data", "--path", str(source), "--export", str(room)]) == 0
+    assert f"DIGITLAB_DATA={room}" in capsys.readouterr().out
+    assert sorted(p.name for p in room.iterdir()) == sorted(
+        [f"{name}.gz" for name in tiny] + ["SHA256SUMS"])
+    sums = dict(line.split("  ")[::-1] for line in (room / "SHA256SUMS").read_text().splitlines())
+    assert sums == {name: checksum for name, (checksum, _) in data.FILES.items()}
+    monkeypatch.setenv(data.DATA_ENV, str(room))  # what a student's machine does
+    (x_train, _), _ = data.load_mnist()
+    assert (x_train == tiny["train-images-idx3-ubyte"]).all()
+    first = (room / "SHA256SUMS").read_bytes(), (room / "t10k-labels-idx1-ubyte.gz").read_bytes()
+    cli.main(["data", "--path", str(source), "--export", str(room)])  # again: the same bytes
+    assert first == ((room / "SHA256SUMS").read_bytes(),
+                     (room / "t10k-labels-idx1-ubyte.gz").read_bytes())
+
+
+def test_data_export_refuses_unverified_data(tiny, tmp_path, capsys):
+    source = write_idx(tmp_path / "mnist", tiny)
+    (source / "t10k-labels-idx1-ubyte.gz").write_bytes(b"junk")
+    assert cli.main(["data", "--path", str(source), "--export", str(tmp_path / "room")]) == 1
+    assert "t10k-labels" in capsys.readouterr().err
+    assert not (tmp_path / "room").exists()  # nothing half-exported

@@ -1,0 +1,277 @@
+"""Friendly checks for the exercises: call one on your answer to get a hint, not a grade.
+
+Each function prints "✓ ..." with a word on why it is right, or "✗ Not yet: ..." with a hint
+towards the answer, and returns True or False. Nothing raises, so a wrong answer never stops
+the notebook. The functions are named after the notebook and the exercise: `nb03_ex2` is
+notebook 03, exercise 2.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def _verdict(ok: bool, right: str, hint: str) -> bool:
+    print(f"✓ {right}" if ok else f"✗ Not yet: {hint}")
+    return bool(ok)
+
+
+def _is_fraction(*values) -> bool:
+    return all(isinstance(v, (int, float, np.number)) and 0 <= v <= 1 for v in values)
+
+
+def _fractions_hint(*values) -> str:
+    return (f"expected accuracies between 0 and 1, got {', '.join(repr(v) for v in values)}; "
+            "an accuracy is the fraction of digits read correctly, e.g. np.mean(pred == y)")
+
+
+def _better(high, low, right: str, hint: str) -> bool:
+    """Two accuracies; right when `high` really is the higher."""
+    if not _is_fraction(high, low):
+        return _verdict(False, "", _fractions_hint(high, low))
+    return _verdict(high > low, right, hint)
+
+
+def _all_wrong(wrong, predictions, y, accuracy: float | None = None) -> bool:
+    wrong, predictions, y = (np.asarray(a) for a in (wrong, predictions, y))
+    if wrong.size == 0:
+        return _verdict(False, "", "`wrong` is empty; np.flatnonzero(predictions != y) gives "
+                                   "the indices of the mistakes")
+    if np.any(predictions[wrong] == y[wrong]):
+        right = int(np.sum(predictions[wrong] == y[wrong]))
+        return _verdict(False, "", f"{right} of your indices are digits read *correctly*; "
+                                   "compare the predictions with the labels, y_test")
+    if accuracy is not None and len(wrong) != round((1 - accuracy) * len(y)):
+        return _verdict(False, "", f"you found {len(wrong)} mistakes, but an accuracy of "
+                                   f"{accuracy:.2%} on {len(y):,} digits means "
+                                   f"{round((1 - accuracy) * len(y))}: did you take them all?")
+    return _verdict(True, f"{len(wrong)} mistakes, every one a misreading. Many are digits a "
+                          "person would hesitate over too.", "")
+
+
+# 00 · start here
+
+def nb00_ex1(index, y) -> bool:
+    """The index of the first 7 in the labels `y`."""
+    first = int(np.argmax(np.asarray(y) == 7))
+    if not isinstance(index, (int, np.integer)):
+        return _verdict(False, "", f"expected a whole number (an index), got {index!r}")
+    if y[index] != 7:
+        return _verdict(False, "", f"y[{index}] is a {y[index]}, not a 7; `y_test == 7` is True "
+                                   "exactly at the 7s")
+    return _verdict(index == first, f"index {index} is the first 7.",
+                    f"y[{index}] is a 7, but not the first one; np.argmax finds the first True")
+
+
+def nb00_ex2(heaviest, lightest, x, y) -> bool:
+    """The digits with the most and the least ink on average, in images `x` with labels `y`."""
+    ink = np.array([x[np.asarray(y) == d].mean() for d in range(10)])
+    if heaviest == ink.argmin() and lightest == ink.argmax():
+        return _verdict(False, "", "you have them the wrong way round: argmax gives the most "
+                                   "ink, argmin the least")
+    return _verdict(heaviest == ink.argmax() and lightest == ink.argmin(),
+                    f"{heaviest}s use the most ink ({ink.max():.1f} per pixel on average), "
+                    f"{lightest}s the least ({ink.min():.1f}): a 1 is a single stroke.",
+                    "average the pixels of all images of each digit (x[y == d].mean()), then "
+                    "take the digits with the largest and the smallest average")
+
+
+def nb00_ex3(accuracy) -> bool:
+    """The accuracy of the nearest-average-image classifier."""
+    if not _is_fraction(accuracy):
+        return _verdict(False, "", _fractions_hint(accuracy))
+    if accuracy < 0.5:
+        return _verdict(False, "", f"{accuracy:.1%} is too low: pick the digit whose average "
+                                   "image is *nearest* (argmin of the distances), not farthest")
+    if accuracy > 0.9:
+        return _verdict(False, "", f"{accuracy:.1%} is suspiciously high: build the averages "
+                                   "from the training images and test on the test images")
+    return _verdict(True, f"{accuracy:.1%}: far better than chance (10%), far from a network.",
+                    "")
+
+
+# 01 · raw MLP
+
+def nb01_ex1(sigmoid_val, relu_val) -> bool:
+    """Validation accuracies with sigmoid and with ReLU hidden layers."""
+    return _better(relu_val, sigmoid_val,
+                   f"ReLU {relu_val:.2%} beats sigmoid {sigmoid_val:.2%}: sigmoid's gradients "
+                   "shrink in every layer they pass (notebook 03 shows it).",
+                   "sigmoid came out ahead: check that only the *hidden* layers changed, the "
+                   "output stayed a plain linear layer, and both ran the same iterations")
+
+
+def nb01_ex2(train_accuracy, test_accuracy) -> bool:
+    """The fixed network's accuracy on the training images and on the test images."""
+    if not _is_fraction(train_accuracy, test_accuracy):
+        return _verdict(False, "", _fractions_hint(train_accuracy, test_accuracy))
+    if train_accuracy < test_accuracy - 0.01:
+        return _verdict(False, "", "training accuracy well below test accuracy is unusual: "
+                                   "did you measure on x_train, scaled the same way?")
+    gap = train_accuracy - test_accuracy
+    return _verdict(True, f"a gap of {gap:+.2%}: " + (
+        "it fits the training digits better than new ones, a little overfitting." if gap > 0.005
+        else "no real overfitting."), "")
+
+
+def nb01_ex3(wrong, predictions, y) -> bool:
+    """Indices of the test digits the fixed network gets wrong."""
+    return _all_wrong(wrong, predictions, y)
+
+
+# 02 · Keras MLP
+
+def nb02_ex1(sparse_accuracy, one_hot_accuracy) -> bool:
+    """Validation accuracies with sparse and with one-hot labels, same seed."""
+    if not _is_fraction(sparse_accuracy, one_hot_accuracy):
+        return _verdict(False, "", _fractions_hint(sparse_accuracy, one_hot_accuracy))
+    return _verdict(abs(sparse_accuracy - one_hot_accuracy) < 0.005,
+                    "the same loss written two ways gives the same training.",
+                    f"{sparse_accuracy:.2%} against {one_hot_accuracy:.2%}: seed both runs the "
+                    "same (train.set_seed(0) before building each model), one-hot encode with "
+                    "keras.utils.to_categorical and use categorical_crossentropy")
+
+
+def nb02_ex2(seconds: dict) -> bool:
+    """Seconds per epoch for each batch size: {32: ..., 128: ..., 512: ...}."""
+    if not isinstance(seconds, dict) or not {32, 512} <= set(seconds):
+        return _verdict(False, "", "expected a dict with batch sizes as keys, e.g. "
+                                   "{32: 9.1, 128: 3.0, 512: 1.6}")
+    return _verdict(seconds[512] < seconds[32],
+                    f"batch 512 takes {seconds[512]:.1f} s an epoch, batch 32 {seconds[32]:.1f} "
+                    "s: fewer, larger steps use the CPU's vector units better.",
+                    "bigger batches should be faster per epoch: time the *second* epoch, since "
+                    "the first includes compiling the training step")
+
+
+def nb02_ex3(history) -> bool:
+    """The history of a run stopped early (a Keras History, a digitlab Result or a dict)."""
+    history = getattr(history, "history", history)
+    if not isinstance(history, dict) or "loss" not in history:
+        return _verdict(False, "", "pass what fit returned (its .history has a 'loss' list)")
+    epochs = len(history["loss"])
+    return _verdict(epochs < 30, f"it stopped after {epochs} epochs.",
+                    "it ran all 30 epochs: pass callbacks=[keras.callbacks.EarlyStopping("
+                    "patience=2, restore_best_weights=True)] and validation data")
+
+
+# 03 · LeNet
+
+def nb03_ex1(sigmoid_val, relu_val) -> bool:
+    """Validation accuracies of LeNet with sigmoid and with ReLU, same recipe."""
+    return nb01_ex1(sigmoid_val, relu_val)
+
+
+def nb03_ex2(conv2_params) -> bool:
+    """The parameter count of LeNet's second convolution, computed by hand."""
+    hints = {2400: "add one bias per kernel",
+             416: "each kernel spans all 6 input channels: 5×5×6 weights",
+             400: "each kernel spans all 6 input channels, and has one bias"}
+    return _verdict(conv2_params == 2416, "16 × (5×5×6 + 1) = 2,416.",
+                    hints.get(conv2_params, "count the weights of one kernel (5×5 over 6 "
+                                            "channels), add its bias, times 16 kernels"))
+
+
+def nb03_ex3(wrong, predictions, y, accuracy) -> bool:
+    """Indices of LeNet's mistakes, with its predictions, the labels and its test accuracy."""
+    return _all_wrong(wrong, predictions, y, accuracy)
+
+
+# 04 · going further
+
+def nb04_ex1(fast_sgd_val, slow_sgd_val) -> bool:
+    """Validation accuracies of SGD at learning rate 0.01 and at 0.001, same steps."""
+    return _better(fast_sgd_val, slow_sgd_val,
+                   f"{fast_sgd_val:.2%} against {slow_sgd_val:.2%}: ten times bigger steps "
+                   "leave the plateau sooner.",
+                   "compare after the *same* number of steps, and build a fresh model for the "
+                   "faster run")
+
+
+def nb04_ex2(counts: dict, biggest) -> bool:
+    """Parameters per layer of the deep CNN, and the name of the biggest layer."""
+    if not isinstance(counts, dict) or biggest not in counts:
+        return _verdict(False, "", "expected {layer name: parameters} and one of its names")
+    if counts[biggest] != max(counts.values()):
+        return _verdict(False, "", f"{biggest} has {counts[biggest]:,}; another has "
+                                   f"{max(counts.values()):,}: use max(counts, key=counts.get)")
+    share = counts[biggest] / sum(counts.values())
+    return _verdict(True, f"{biggest} holds {share:.0%} of the parameters: 7×7×64 inputs, each "
+                          "joined to 1,024 units.", "")
+
+
+def nb04_ex3(wrong, predictions, y, accuracy) -> bool:
+    """Indices of the final network's mistakes, its predictions, the labels, its accuracy."""
+    return _all_wrong(wrong, predictions, y, accuracy)
+
+
+# 05 · your handwriting
+
+def nb05_ex1(ours_chalk, naive_chalk) -> bool:
+    """Accuracies on chalk-on-blackboard digits: digitlab's preprocessing and the naive way."""
+    return _better(ours_chalk, naive_chalk,
+                   f"{ours_chalk:.1%} against {naive_chalk:.1%}: a blind invert turns chalk "
+                   "into black ink on white, the opposite of what the network knows.",
+                   "digitlab should win: turn the photos into chalk with 1 - photo, and pass "
+                   "the same pictures to both ways")
+
+
+def nb05_ex2(shifted_accuracy, centred_accuracy) -> bool:
+    """Accuracy on digitlab's inputs shifted 3 px, and on the centred ones."""
+    return _better(centred_accuracy, shifted_accuracy,
+                   f"{centred_accuracy:.1%} centred, {shifted_accuracy:.1%} shifted: MNIST "
+                   "digits are centred by mass, and the network expects it.",
+                   "shift the preprocessed 28×28 inputs (data.shift(inputs, dx=3)), not the "
+                   "photos, then classify them again")
+
+
+# 06 · evaluate
+
+def nb06_ex1(threshold, probs, y) -> bool:
+    """The lowest threshold at which the model is right on >= 99.9% of what it answers."""
+    from digitlab.evaluate import coverage_at
+
+    if threshold is None:
+        best = coverage_at(probs, y, 0.9999)[1]
+        return _verdict(best < 0.999, "no threshold reaches 99.9% for this model.",
+                        f"even so, threshold 0.9999 gives {best:.2%}: look again")
+    coverage, accuracy = coverage_at(probs, y, threshold)
+    return _verdict(accuracy >= 0.999,
+                    f"at {threshold:.4f} it answers {coverage:.1%} and is right on "
+                    f"{accuracy:.2%} of those.",
+                    f"at {threshold:.4f} it is right on only {accuracy:.2%} of what it answers; "
+                    "take the first threshold whose accuracy reaches 0.999")
+
+
+def nb06_ex2(pair, rates) -> bool:
+    """(true, read) of the MLP's most common confusion, and its normalised confusion matrix."""
+    rates = np.asarray(rates)
+    off = rates - np.diag(np.diag(rates))
+    answer = tuple(int(i) for i in np.unravel_index(off.argmax(), rates.shape))
+    if tuple(int(i) for i in pair) == answer[::-1]:
+        return _verdict(False, "", "rows are the true digits, columns what was read: you have "
+                                   "them swapped")
+    return _verdict(tuple(int(i) for i in pair) == answer,
+                    f"{answer[0]}s read as {answer[1]}s, {rates[answer]:.2%} of the "
+                    f"{answer[0]}s.",
+                    "ignore the diagonal (the correct answers) before taking the largest cell")
+
+
+def nb06_ex3(invert) -> bool:
+    """A distortion `invert(images, strength)` blending uint8 images towards 255 - images."""
+    image = np.array([[[0, 100, 255]]], np.uint8)
+    try:
+        results = {s: np.asarray(invert(image, s)) for s in (0, 0.5, 1)}
+    except Exception as e:  # a hint is more use to a student than a traceback
+        return _verdict(False, "", f"invert(images, strength) raised {type(e).__name__}: {e}")
+    if results[1].dtype != np.uint8:
+        return _verdict(False, "", "return uint8 images, like the others (np.rint, then "
+                                   ".astype(np.uint8)); beware: 255 - x on uint8 is fine, but "
+                                   "mixing in floats is not")
+    if not np.array_equal(results[0], image):
+        return _verdict(False, "", "strength 0 must leave the images unchanged")
+    if not np.array_equal(results[1], 255 - image):
+        return _verdict(False, "", "strength 1 must give 255 - images")
+    return _verdict(abs(int(results[0.5][0, 0, 1]) - 128) <= 1,
+                    "0 leaves the digit, 1 inverts it, in between blends the two.",
+                    "at strength 0.5 a pixel should lie halfway between x and 255 - x")

@@ -1,0 +1,94 @@
+"""Student versions: every exercise has a solution, none leaks, and each version runs."""
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from digitlab import cli, student
+
+NOTEBOOKS = sorted((Path(__file__).parent.parent / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+def exercises(nb):
+    """(question markdown, answer code cell) pairs of the Exercises section."""
+    start = next(i for i, c in enumerate(nb.cells) if c.source.startswith("## Exercises"))
+    cells = nb.cells[start:]
+    return [(q, a) for q, a in zip(cells, cells[1:], strict=False)
+            if q.cell_type == "markdown" and re.search(r"^\*\*\d+\.\*\*", q.source, re.M)]
+
+
+def solution_lines(source):
+    inside, lines = False, []
+    for line in source.split("\n"):
+        if line.strip() in (student.BEGIN, student.END):
+            inside = line.strip() == student.BEGIN
+        elif inside and len(line.strip()) > 3:
+            lines.append(line.strip())
+    return lines
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_exercise_has_a_solution_nbgrader_can_find(path):
+    nb = nbformat.read(path, as_version=4)
+    pairs = exercises(nb)
+    assert 2 <= len(pairs) <= 4
+    ids = set()
+    for question, answer in pairs:
+        assert answer.cell_type == "code" and solution_lines(answer.source), question.source
+        meta = answer.metadata.get("nbgrader", {})  # nbgrader insists on this metadata
+        assert meta.get("solution") is True and meta.get("grade") is False
+        ids.add(meta["grade_id"])
+        assert "assert checks." in answer.source  # a hint for the student, a test for CI
+    assert len(ids) == len(pairs)
+
+
+def test_strip_solutions_like_nbgrader():
+    source = "x = 1\n### BEGIN SOLUTION\ny = 2\n### END SOLUTION\nassert checks.f(y)"
+    assert student.strip_solutions(source) == (
+        "x = 1\n# YOUR CODE HERE\nraise NotImplementedError()\nchecks.f(y);")
+    indented = "def f():\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION"
+    assert student.strip_solutions(indented) == (
+        "def f():\n    # YOUR CODE HERE\n    raise NotImplementedError()")
+    for broken in ("### BEGIN SOLUTION\nx", "x\n### END SOLUTION",
+                   "### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION"):
+        with pytest.raises(ValueError):
+            student.strip_solutions(broken)
+
+
+@pytest.fixture(scope="module")
+def versions(tmp_path_factory):
+    out = tmp_path_factory.mktemp("student")
+    assert cli.main(["student", str(NOTEBOOKS[0].parent), str(out)]) == 0
+    return out
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_no_solution_leaks(path, versions):
+    source = nbformat.read(path, as_version=4)
+    text = "\n".join(c.source for c in nbformat.read(versions / path.name, as_version=4).cells)
+    # A solution may reuse a line the lesson itself shows: only the others count as leaks.
+    lesson = "\n".join(student.strip_solutions(c.source) for c in source.cells)
+    leaked = [line for question, answer in exercises(source)
+              for line in solution_lines(answer.source) if line in text and line not in lesson]
+    assert not leaked
+    assert "### BEGIN SOLUTION" not in text and "assert checks." not in text
+    assert text.count(student.SKELETON) == len(exercises(source))
+
+
+def test_student_command_refuses_to_overwrite_sources(tmp_path, capsys):
+    assert cli.main(["student", str(NOTEBOOKS[0].parent), str(NOTEBOOKS[0].parent)]) == 2
+    assert cli.main(["student", str(tmp_path), str(tmp_path / "out")]) == 2
+    assert "no notebooks" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_student_version_runs_up_to_its_first_exercise(path, versions):
+    nb = nbformat.read(versions / path.name, as_version=4)
+    first = next(i for i, c in enumerate(nb.cells) if student.SKELETON in c.source)
+    nb.cells = nb.cells[:first]
+    # Quick mode, inherited from the root conftest; an error fails the test with its traceback
+    NotebookClient(nb, timeout=600, kernel_name="python3",
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
