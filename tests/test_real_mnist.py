@@ -46,3 +46,24 @@ def test_classic_split(mnist):
     (x_train, y_train), (x_val, y_val) = data.split(x, y, val_size=5000, seed=0)
     assert len(x_train) == 55000 and len(x_val) == 5000
     assert np.bincount(y_val, minlength=10).min() > 400  # every digit is in the validation set
+
+
+def test_same_seed_same_accuracy_to_the_fourth_decimal(mnist):
+    """What an instructor promises a class: rerun with the same seed, get the same number."""
+    from digitlab import keras, models, train
+
+    (x_train, y_train), (x_test, y_test) = mnist
+
+    def small_run(seed):
+        train.set_seed(seed)
+        model = models.lenet()
+        model.compile(keras.optimizers.Adam(2e-3), "sparse_categorical_crossentropy")
+        train.fit(model, (x_train[:3000], y_train[:3000]), epochs=1, batch_size=64, seed=seed,
+                  progress=False)
+        return (train.accuracy(model, x_test[:2000], y_test[:2000]),
+                model.get_layer("conv1").get_weights()[0])
+
+    (first, weights), (again, same_weights), (_, other_weights) = map(small_run, (0, 0, 1))
+    assert 0.5 < first < 1 and round(first, 4) == round(again, 4)
+    assert np.array_equal(weights, same_weights)
+    assert not np.allclose(weights, other_weights)  # the seed matters: it really is in control
