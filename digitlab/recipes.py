@@ -1,0 +1,106 @@
+"""How each network is trained: the classic tutorials' recipes next to digitlab's faster ones.
+
+`python -m digitlab.bench` times them all; the notebooks train with digitlab's. The fast recipes
+change how, not what, is trained: the same networks and data, bigger batches (fewer, cheaper
+steps on a CPU) with a learning rate that warms up and then follows a cosine down to zero, so
+the large early steps do not diverge and the last ones settle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from digitlab import models
+from digitlab import train as training
+from digitlab._tf import keras
+from digitlab.config import pick
+
+TRAIN_EXAMPLES = 55_000  # MNIST's 60,000 less the 5,000 held out for validation
+
+
+def warmup_cosine(peak: float, total_steps: int, warmup: float = 0.15):
+    """A learning rate rising linearly from 0 to `peak` over the first `warmup` share of the
+    steps, then falling along a cosine to 0 at `total_steps` (a "one-cycle" shape)."""
+    if total_steps < 1 or not 0 <= warmup < 1:
+        raise ValueError(f"need total_steps >= 1 and 0 <= warmup < 1, got {total_steps}, {warmup}")
+    warmup_steps = int(warmup * total_steps)
+    return keras.optimizers.schedules.CosineDecay(
+        0.0 if warmup_steps else peak, decay_steps=total_steps - warmup_steps,
+        warmup_target=peak if warmup_steps else None, warmup_steps=warmup_steps)
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """One way to train one network: what to build, how many steps, which optimiser."""
+
+    network: str  # the row of the benchmark table, e.g. "LeNet"
+    name: str  # "classic" or "digitlab"
+    description: str
+    build: Callable[[], keras.Model] | None  # None: the low-level raw MLP of notebook 01
+    batch_size: int
+    epochs: int = 0  # passes over the training set, or
+    steps: int = 0  # a fixed number of batches (the classic tutorials count iterations)
+    peak_lr: float = 1e-3
+    schedule: bool = False  # warm-up + cosine to `peak_lr`, else a constant `peak_lr`
+    sgd: bool = False  # plain SGD instead of Adam
+    linear: bool = False  # raw MLP only: no activation between layers (the classic bug)
+
+    def total_steps(self, examples: int = TRAIN_EXAMPLES, epochs: int | None = None) -> int:
+        """Batches in the whole run: `steps`, or `epochs` (default: the recipe's) passes."""
+        return self.steps or (epochs or self.epochs) * -(-examples // self.batch_size)
+
+    def optimizer(self, examples: int = TRAIN_EXAMPLES,
+                  epochs: int | None = None) -> keras.optimizers.Optimizer:
+        """A fresh optimiser for a run over `examples` training images (the schedule spans the
+        run, so pass `epochs` when training for fewer, as in quick mode)."""
+        total = self.total_steps(examples, epochs)
+        lr = warmup_cosine(self.peak_lr, total) if self.schedule else self.peak_lr
+        return keras.optimizers.SGD(lr) if self.sgd else keras.optimizers.Adam(lr)
+
+
+RECIPES = [
+    Recipe("raw MLP", "classic", "linear 784-512-256-128-10, Adam 1e-4, 1,000 x 128",
+           None, batch_size=128, steps=1000, peak_lr=1e-4, linear=True),
+    Recipe("raw MLP", "digitlab",
+           "ReLU 784-512-256-128-10, batch 512, warm-up + cosine 3e-3, 8 epochs", None,
+           batch_size=512, epochs=8, peak_lr=3e-3, schedule=True),
+    Recipe("Keras MLP", "classic", "256-128-64, Adam 1e-4, batch 100, 10 epochs",
+           lambda: models.mlp((256, 128, 64)), batch_size=100, epochs=10, peak_lr=1e-4),
+    Recipe("Keras MLP", "digitlab", "512-256-128, batch 512, warm-up + cosine 3e-3, 5 epochs",
+           lambda: models.mlp((512, 256, 128)), batch_size=512, epochs=5, peak_lr=3e-3,
+           schedule=True),
+    Recipe("LeNet", "classic", "Adam 1e-3, batch 16, 5 epochs",
+           models.lenet, batch_size=16, epochs=5),
+    Recipe("LeNet", "digitlab", "batch 128, warm-up + cosine 6e-3, 6 epochs",
+           models.lenet, batch_size=128, epochs=6, peak_lr=6e-3, schedule=True),
+    Recipe("deep CNN", "classic", "32/64/1024, plain SGD 1e-3, 10,000 x 100",
+           models.deep_cnn, batch_size=100, steps=10_000, sgd=True),
+    Recipe("deep CNN", "digitlab", "32/64/1024 + batch norm, batch 128, warm-up + cosine 4e-3, "
+           "5 epochs", lambda: models.deep_cnn(batchnorm=True), batch_size=128, epochs=5,
+           peak_lr=4e-3, schedule=True),
+]
+
+
+def get(network: str, name: str = "digitlab") -> Recipe:
+    """The recipe for `network` ("raw MLP", "Keras MLP", "LeNet", "deep CNN")."""
+    for recipe in RECIPES:
+        if (recipe.network, recipe.name) == (network, name):
+            return recipe
+    raise KeyError(f"no {name} recipe for {network!r}; networks: "
+                   f"{sorted({r.network for r in RECIPES})}")
+
+
+def fit(recipe: Recipe, model: keras.Model, train: tuple, val: tuple | None = None,
+        seed: int = 0, progress: bool = True) -> training.Result:
+    """Compile `model` with the recipe's loss and optimiser and train it by the recipe. In quick
+    mode it trains on fewer examples for fewer epochs, and the schedule is fitted to that run."""
+    if recipe.steps:
+        raise ValueError(f"{recipe.name} {recipe.network} counts steps, not epochs: train it "
+                         "with train.fit(..., steps_per_epoch=...)")
+    epochs = pick(full=recipe.epochs, quick=min(recipe.epochs, training.QUICK_EPOCHS))
+    examples = len(training.quick_subset(*train)[0])
+    model.compile(recipe.optimizer(examples, epochs), "sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    return training.fit(model, train, val, epochs=epochs, batch_size=recipe.batch_size,
+                        seed=seed, progress=progress)
