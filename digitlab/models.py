@@ -6,6 +6,9 @@ from __future__ import annotations
 from digitlab._tf import keras
 
 layers = keras.layers
+# The softmax always in float32: under mixed precision (on a GPU) the rest may run in float16,
+# but probabilities near 0 and 1, and the loss computed from them, need the full range.
+OUTPUT_DTYPE = "float32"
 
 
 def mlp(hidden: tuple[int, ...] = (512, 256, 128), activation: str = "relu",
@@ -16,7 +19,7 @@ def mlp(hidden: tuple[int, ...] = (512, 256, 128), activation: str = "relu",
         model.add(layers.Dense(width, activation=activation))
         if dropout:
             model.add(layers.Dropout(dropout))
-    model.add(layers.Dense(10, activation="softmax"))
+    model.add(layers.Dense(10, activation="softmax", dtype=OUTPUT_DTYPE))
     return model
 
 
@@ -37,7 +40,7 @@ def lenet(activation: str = "relu", augment: keras.Layer | None = None,
         layers.Flatten(),
         layers.Dense(120, activation=activation, name="dense1"),
         layers.Dense(84, activation=activation, name="dense2"),
-        layers.Dense(10, activation="softmax", name="output"),
+        layers.Dense(10, activation="softmax", dtype=OUTPUT_DTYPE, name="output"),
     ], name=name)
 
 
@@ -60,7 +63,7 @@ def deep_cnn(batchnorm: bool = False, dropout: float = 0.4,
     stack += conv(32, "conv1") + [layers.MaxPooling2D(2)]
     stack += conv(64, "conv2") + [layers.MaxPooling2D(2)]
     stack += [layers.Flatten(), layers.Dense(1024, activation="relu"), layers.Dropout(dropout),
-              layers.Dense(10, activation="softmax")]
+              layers.Dense(10, activation="softmax", dtype=OUTPUT_DTYPE)]
     return keras.Sequential(stack, name=name)
 
 
