@@ -1,18 +1,51 @@
-"""The benchmark runs end to end in its --quick smoke mode."""
+"""The benchmark runs end to end in its --quick smoke mode, and reprints a saved run."""
 
 import json
 
-from conftest import write_idx
+from conftest import REAL_DATA, needs_real_mnist, write_idx
 from digitlab import bench, data
 
 
-def test_bench_quick(tiny, tmp_path, monkeypatch, capsys):
+def test_timings_quick(tiny, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv(data.DATA_ENV, str(write_idx(tmp_path / "mnist", tiny)))
     out = tmp_path / "bench.json"
-    assert bench.main(["--quick", "--json", str(out)]) == 0
+    assert bench.main(["--quick", "--only", *bench.TIMINGS, "--json", str(out)]) == 0
     table = capsys.readouterr().out
     assert "| warm `load_mnist()`" in table and "| `import digitlab` |" in table
     assert "| drawing pad: end of stroke -> probabilities |" in table
-    results = json.loads(out.read_text())["results"]
-    assert [r["name"] for r in results] == ["import", "load", "draw", "photo"]
-    assert all(r["median_s"] > 0 for r in results)
+    saved = json.loads(out.read_text())
+    assert [r["name"] for r in saved["results"]] == ["import", "load", "draw", "photo"]
+    assert all(r["median_s"] > 0 for r in saved["results"]) and saved["training"] == []
+    assert not out.with_suffix(".png").exists()  # no training, no plot
+
+
+@needs_real_mnist
+def test_everything_quick_on_real_mnist(tmp_path, monkeypatch, capsys):
+    """Every training recipe, classic and digitlab's, for a few steps, each in its own process."""
+    monkeypatch.setenv(data.DATA_ENV, str(REAL_DATA))
+    out = tmp_path / "bench.json"
+    assert bench.main(["--quick", "--json", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "quick mode" in printed and "peak memory training LeNet" in printed
+    saved = json.loads(out.read_text())
+    rows = saved["training"]
+    assert [(r["network"], r["recipe"]) for r in rows] == [
+        (network, recipe) for network in ("raw MLP", "Keras MLP", "LeNet", "deep CNN")
+        for recipe in ("classic", "digitlab")]
+    for row in rows:
+        run, = row["runs"]
+        assert run["curve"] and 0 <= row["accuracy"] <= 1 and row["seconds"] > 0
+        assert row["peak_memory_mb"] > 50  # a whole Python with TensorFlow, at least
+        assert (row["met"] is None) == (row["recipe"] == "classic")
+    assert out.with_suffix(".png").stat().st_size > 10_000
+
+    assert bench.main(["--show", str(out)]) == 0
+    shown = capsys.readouterr().out
+    assert "(quick mode)" in shown and shown.count("| reference |") == 4
+    for row in rows:
+        assert f"| {row['network']} | {row['recipe']}: {row['description']} |" in shown
+
+
+def test_time_to_target():
+    curve = [(1.0, 0.9), (2.0, 0.97), (3.0, 0.99)]
+    assert bench._time_to(0.97, curve) == 2.0 and bench._time_to(0.995, curve) is None
