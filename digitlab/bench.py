@@ -70,7 +70,7 @@ def time_drawing(repeats: int) -> list[float]:
     seven = [[(80, 60), (200, 60), (150, 150), (120, 240)], [(110, 150), (190, 150)]]
     predict.classify(model, digit_image(seven, 280, 18)[None])  # warm-up: traces the model
     times = []
-    for _ in range(max(repeats, 20)):
+    for _ in range(max(repeats, 50)):
         start = time.perf_counter()
         predict.classify(model, digit_image(seven, 280, 18)[None])
         times.append(time.perf_counter() - start)

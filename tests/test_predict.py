@@ -26,6 +26,25 @@ def test_reads_drawn_digits(model, digit):
     assert guess.image.shape == (28, 28)
 
 
+def test_classify_is_the_models_own_answer_even_after_more_training():
+    import gc
+    import weakref
+
+    from digitlab import models
+
+    net = models.lenet()
+    images = np.random.default_rng(0).random((3, 28, 28), np.float32)
+    for _ in range(2):  # the second time, with changed weights, through the same traced graph
+        got = np.stack([p.probabilities for p in predict.classify(net, images)])
+        np.testing.assert_allclose(got, net(images, training=False).numpy(), atol=1e-6)
+        net.layers[-1].kernel.assign(net.layers[-1].kernel * 3)
+    predict.classify(net, images[:1])  # another batch size: no error, no second graph needed
+    alive = weakref.ref(net)
+    del net
+    gc.collect()
+    assert alive() is None  # the cache of traced models does not keep a model alive
+
+
 def test_the_shipped_model_has_its_card():
     card = json.loads(pretrained.MODEL.with_suffix(".json").read_text())
     assert card["test_accuracy"] >= 0.99
