@@ -4,8 +4,8 @@
     DrawingPad(model)            # any Keras classifier of 28x28 images in [0, 1]
 
 The pad keeps the strokes itself (it never waits for the browser's pixels), renders them into a
-28x28 MNIST-style image, and calls the model directly, which takes milliseconds where
-`model.predict` takes tens of them.
+28x28 MNIST-style image, and calls the model's forward pass traced once into a graph
+(`predict.classify`), which takes a millisecond or two where `model.predict` takes tens.
 """
 
 from __future__ import annotations
