@@ -35,9 +35,11 @@ except ImportError:
 """
 
 
-def _format(value) -> str:
-    """Shares in [0, 1] as percentages, other floats to one decimal, ints with separators."""
+def _format(name: str, value) -> str:
+    """Durations in seconds, shares in [0, 1] as percentages, other floats to one decimal."""
     if isinstance(value, float):
+        if "seconds" in name:  # a short epoch is not a share: 0.98 s, not 98%
+            return f"{value:,.1f} s"
         return f"{value:.2%}" if 0 <= value <= 1 else f"{value:,.1f}"
     return f"{value:,}" if isinstance(value, int) else str(value)
 
@@ -47,7 +49,8 @@ def report(**figures) -> None:
     from IPython.display import display
 
     figures = {k: v.item() if hasattr(v, "item") else v for k, v in figures.items()}  # numpy
-    rows = "\n".join(f"| {name.replace('_', ' ')} | {_format(v)} |" for name, v in figures.items())
+    rows = "\n".join(f"| {name.replace('_', ' ')} | {_format(name, v)} |"
+                     for name, v in figures.items())
     display({"text/markdown": f"| measured | value |\n|---|---|\n{rows}", MIME: figures}, raw=True)
 
 
@@ -101,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     for path in paths:
         result = run(path, args.quick, args.out)
         results.append(result)
-        measured = ", ".join(f"{k.replace('_', ' ')} {_format(v)}"
+        measured = ", ".join(f"{k.replace('_', ' ')} {_format(k, v)}"
                              for k, v in result["figures"].items())
         if result["error"]:
             measured = f"**FAILED**: {result['error']}; before that: {measured}"

@@ -13,12 +13,15 @@ from digitlab import lessons
 def test_report_shows_a_table_and_tags_the_figures(monkeypatch):
     shown = []
     monkeypatch.setattr("IPython.display.display", lambda obj, raw: shown.append(obj))
-    lessons.report(test_accuracy=np.float32(0.9812), epochs=np.int64(3), images=60000)
+    lessons.report(test_accuracy=np.float32(0.9812), epochs=np.int64(3), images=60000,
+                   seconds_per_epoch=0.98)
     table = shown[0]["text/markdown"]
     assert "| test accuracy | 98.12% |" in table and "| epochs | 3 |" in table
     assert "| images | 60,000 |" in table
+    assert "| seconds per epoch | 1.0 s |" in table  # a duration, never a percentage
     figures = shown[0][lessons.MIME]  # plain JSON types, numpy scalars unwrapped
-    assert figures == {"test_accuracy": pytest.approx(0.9812), "epochs": 3, "images": 60000}
+    assert figures == {"test_accuracy": pytest.approx(0.9812), "epochs": 3, "images": 60000,
+                       "seconds_per_epoch": 0.98}
     assert type(figures["epochs"]) is int
 
 
