@@ -31,7 +31,7 @@ def _traced(model):
     """The model's forward pass compiled into a TensorFlow graph, once per model.
 
     Profiled on 2 CPU cores: an eager `model(x)` on one image takes about 13 ms, nearly all of it
-    Python dispatching layer by layer; the traced graph takes about 1.5 ms (`model.predict`, built
+    Python dispatching layer by layer; the traced graph takes about 1 ms (`model.predict`, built
     for big datasets, about 80 ms). It reads the weights at each call, so further training shows.
     """
     if model not in _TRACED:
