@@ -20,6 +20,8 @@ import sys
 import time
 from pathlib import Path
 
+from digitlab.lessons import peak_memory_mb
+
 TRAINING = {  # --only name -> (network, target test accuracy, target seconds of training)
     "raw-mlp": ("raw MLP", 0.98, 20),
     "keras-mlp": ("Keras MLP", 0.98, 20),
@@ -47,17 +49,6 @@ def time_load(repeats: int) -> list[float]:
         load_mnist()
         times.append(time.perf_counter() - start)
     return times
-
-
-def peak_memory_mb() -> float | None:
-    """This process's peak resident memory in MB (None where the OS cannot say, e.g. Windows)."""
-    try:
-        import resource
-    except ImportError:
-        return None
-    # ru_maxrss is KiB on Linux, bytes on macOS
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / (2**20 if sys.platform == "darwin" else 2**10)
 
 
 def time_drawing(repeats: int) -> list[float]:
@@ -376,8 +367,9 @@ def main(argv: list[str] | None = None) -> int:
         print("\n" + TRAINING_HEADER, flush=True)
     for name in (n for n in TRAINING if n in chosen):
         training += bench_training(name, repeats, args.quick)
-    if _memory_line(training):
-        print("\n" + _memory_line(training))
+    memory = _memory_line(training)
+    if memory:
+        print("\n" + memory)
 
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps({"machine": _machine(), "quick": args.quick,

@@ -21,18 +21,23 @@ from digitlab.config import QUICK_ENV
 
 MIME = "application/vnd.digitlab.report+json"
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
-# Run last in the notebook's kernel: its peak resident memory (ru_maxrss is KiB on Linux, bytes
-# on macOS; the resource module does not exist on Windows, where nothing is reported).
+# Run last in the notebook's kernel: its peak resident memory.
 PEAK_MEMORY_CELL = f"""\
-try:
-    import resource, sys
-    from IPython.display import display
-    _peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    _unit = 2**20 if sys.platform == "darwin" else 2**10
-    display({{"{MIME}": {{"peak_memory_mb": _peak / _unit}}}}, raw=True)
-except ImportError:
-    pass
+from IPython.display import display
+from digitlab.lessons import peak_memory_mb
+display({{"{MIME}": {{"peak_memory_mb": peak_memory_mb()}}}}, raw=True)
 """
+
+
+def peak_memory_mb() -> float | None:
+    """This process's peak resident memory in MB (None where the OS cannot say, e.g. Windows)."""
+    try:
+        import resource
+    except ImportError:
+        return None
+    # ru_maxrss is KiB on Linux, bytes on macOS
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (2**20 if sys.platform == "darwin" else 2**10)
 
 
 def _format(name: str, value) -> str:
