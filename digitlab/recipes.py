@@ -91,6 +91,13 @@ def get(network: str, name: str = "digitlab") -> Recipe:
                    f"{sorted({r.network for r in RECIPES})}")
 
 
+def plan(recipe: Recipe, train: tuple) -> tuple[int, int]:
+    """The epochs and training examples of the run `fit` makes on `train`: the recipe's in the
+    full lesson, fewer of both in quick mode."""
+    epochs = pick(full=recipe.epochs, quick=min(recipe.epochs, training.QUICK_EPOCHS))
+    return epochs, len(training.quick_subset(*train)[0])
+
+
 def fit(recipe: Recipe, model: keras.Model, train: tuple, val: tuple | None = None,
         seed: int = 0, progress: bool = True) -> training.Result:
     """Compile `model` with the recipe's loss and optimiser and train it by the recipe. In quick
@@ -98,8 +105,7 @@ def fit(recipe: Recipe, model: keras.Model, train: tuple, val: tuple | None = No
     if recipe.steps:
         raise ValueError(f"{recipe.name} {recipe.network} counts steps, not epochs: train it "
                          "with train.fit(..., steps_per_epoch=...)")
-    epochs = pick(full=recipe.epochs, quick=min(recipe.epochs, training.QUICK_EPOCHS))
-    examples = len(training.quick_subset(*train)[0])
+    epochs, examples = plan(recipe, train)
     model.compile(recipe.optimizer(examples, epochs), "sparse_categorical_crossentropy",
                   metrics=["accuracy"])
     return training.fit(model, train, val, epochs=epochs, batch_size=recipe.batch_size,

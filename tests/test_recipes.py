@@ -56,6 +56,15 @@ def test_classic_recipes_are_the_tutorials():
     assert [layer.units for layer in mlp.build().layers[1:]] == [256, 128, 64, 10]
 
 
+def test_plan_is_the_recipe_in_full_and_shorter_in_quick_mode(monkeypatch):
+    x, y = np.zeros((60_000, 28, 28), np.uint8), np.zeros(60_000, np.int64)
+    lenet = recipes.get("LeNet")
+    monkeypatch.setenv("DIGITLAB_QUICK", "0")
+    assert recipes.plan(lenet, (x, y)) == (6, 60_000)
+    monkeypatch.setenv("DIGITLAB_QUICK", "1")
+    assert recipes.plan(lenet, (x, y)) == (2, 6_000)
+
+
 def test_fit_follows_the_recipe_and_quick_mode(monkeypatch):
     from digitlab import models
 
