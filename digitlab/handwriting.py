@@ -3,9 +3,10 @@
 Three sources, none of them MNIST, each shown as dark ink on light paper (as a scan or a photo
 would be, so the naive way's blind invert is given its best case):
 
-- **UCI digits**: scikit-learn's bundled `load_digits`, 1,797 digits written by 43 people for the
-  UCI "Optical Recognition of Handwritten Digits" data set (CC BY 4.0), 8x8 with 17 grey levels,
-  enlarged ten times.
+- **UCI digits**: scikit-learn's bundled `load_digits`, the test part of the UCI "Optical
+  Recognition of Handwritten Digits" data set (CC BY 4.0): 1,797 digits by 13 writers (the other
+  30 of its 43 wrote the training part, which scikit-learn does not ship), 8x8 with 17 grey
+  levels, enlarged ten times.
 - **handwriting fonts**: the digits of handwriting-style fonts from Debian packages (the font of
   Daniel Kahn Gillmor's handwriting, Breip, the six Because-We-Had-To hands, Femke Klaver, Humor
   Sans, Kristi, Dancing Script), each drawn several times with its own thickness, slant, tilt,
@@ -157,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     rng = np.random.default_rng(0)
     fonts, font_labels, missing = font_digits(rng, 1 if args.quick else 5)
     sources = {
-        "UCI digits (scikit-learn), 43 writers": uci_digits(300 if args.quick else None),
+        "UCI digits (scikit-learn), 13 writers": uci_digits(300 if args.quick else None),
         "handwriting fonts (Debian)": (fonts, font_labels),
         "drawn strokes (jittered templates)": stroke_digits(rng, 10 if args.quick else 50),
     }
