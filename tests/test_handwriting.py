@@ -30,3 +30,33 @@ def test_quick_run_prints_a_table_and_beats_the_naive_way(tmp_path, capsys):
     assert {r["source"].split(" (")[0] for r in rows} >= {"UCI digits", "drawn strokes"}
     for row in rows:
         assert row["digitlab"] > row["naive"], row
+
+
+def test_validation_sources_are_like_the_measured_ones_but_disjoint(monkeypatch):
+    validation_fonts = {f for paths in hw.VALIDATION_FONTS.values() for f in paths}
+    assert not validation_fonts & {f for paths in hw.FONTS.values() for f in paths}
+    sources, missing = hw.validation_sources(quick=True)
+    assert len(sources) == 3
+    for images, labels in sources.values():
+        assert len(images) == len(labels) and set(labels) <= set(range(10))
+        for image in images[:10]:
+            assert image.shape[0] == image.shape[1] >= 140
+            assert np.median(image) > 0.8 and image.min() < 0.5  # mostly paper, some ink
+
+
+def test_through_uci_grid_keeps_the_shape_at_8x8():
+    bar = np.zeros((1, 28, 28), np.uint8)
+    bar[0, 4:24, 12:16] = 255  # an upright 1: tall and narrow, it stays so
+    picture = hw.through_uci_grid(bar)[0]
+    rows, cols = np.nonzero(picture < 0.5)
+    assert picture.shape == (140, 140)
+    assert np.ptp(rows) > 2 * np.ptp(cols)
+
+
+def test_validation_run_reports_its_own_sources(tmp_path, capsys):
+    out = tmp_path / "val.json"
+    assert hw.main(["--validation", "--quick", "--json", str(out)]) == 0
+    assert "held-out MNIST digits through the UCI grid" in capsys.readouterr().out
+    rows = json.loads(out.read_text())["rows"]  # the fonts only where installed
+    assert {r["source"].split(" (")[0] for r in rows} >= {
+        "held-out MNIST digits through the UCI grid", "drawn strokes"}
