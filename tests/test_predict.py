@@ -10,6 +10,7 @@ from PIL import Image, ImageDraw
 
 from conftest import REAL_DATA, draw, needs_real_mnist
 from digitlab import predict, pretrained
+from digitlab.train import QUICK_EXAMPLES
 
 
 @pytest.fixture(scope="module")
@@ -136,10 +137,12 @@ def test_cli_says_so_when_the_model_is_missing(tmp_path, files):
 def test_training_recipe_runs_and_writes_model_and_card(tmp_path, monkeypatch):
     monkeypatch.setenv("DIGITLAB_QUICK", "1")  # a subset, to test the command, not the model
     out = tmp_path / "digits.keras"
-    card = pretrained.train(out, epochs=1)
+    card = pretrained.train(out, epochs=1, distorted_copies=1)
     assert out.is_file() and json.loads(out.with_suffix(".json").read_text()) == card
-    assert card["recipe"]["training_images"] < 60000 and 0.5 < card["test_accuracy"] <= 1
+    assert card["recipe"]["training_images"] == 2 * QUICK_EXAMPLES  # quick subset + bent copy
+    assert 0.5 < card["test_accuracy"] <= 1
     reloaded = pretrained.load(out)
     assert reloaded.count_params() == 61_706
+    assert out.stat().st_size < 400_000  # weights only: the optimiser state would triple it
     assert not list(tmp_path.glob(".*"))  # no temporary files left behind
     assert out.stat().st_mode & 0o444 == 0o444  # readable by everyone on a shared install
