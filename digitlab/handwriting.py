@@ -190,14 +190,20 @@ def accuracy(model, images: list[np.ndarray], labels: np.ndarray) -> tuple[float
 Sources = dict[str, tuple[list[np.ndarray], np.ndarray]]
 
 
+def _drawn(seed: int, fonts: dict[str, list[str]], quick: bool) -> tuple[tuple, tuple, list[str]]:
+    """(font digits, stroke digits, fonts not installed), all drawn from one seeded generator."""
+    rng = np.random.default_rng(seed)
+    *font_source, missing = font_digits(rng, 1 if quick else 5, fonts)
+    return tuple(font_source), stroke_digits(rng, 10 if quick else 50), missing
+
+
 def sources_measured(quick: bool = False) -> tuple[Sources, list[str]]:
     """The three sources the README reports, by name; and the font packages not installed."""
-    rng = np.random.default_rng(0)
-    fonts, font_labels, missing = font_digits(rng, 1 if quick else 5)
+    fonts, strokes, missing = _drawn(0, FONTS, quick)
     return {
         "UCI digits (scikit-learn), 13 writers": uci_digits(300 if quick else None),
-        "handwriting fonts (Debian)": (fonts, font_labels),
-        "drawn strokes (jittered templates)": stroke_digits(rng, 10 if quick else 50),
+        "handwriting fonts (Debian)": fonts,
+        "drawn strokes (jittered templates)": strokes,
     }, missing
 
 
@@ -209,13 +215,12 @@ def validation_sources(quick: bool = False) -> tuple[Sources, list[str]]:
 
     (_, _), (x_val, y_val) = data.split(*data.load_mnist()[0])
     held_out = 300 if quick else 1800
-    rng = np.random.default_rng(1)
-    fonts, font_labels, missing = font_digits(rng, 1 if quick else 5, VALIDATION_FONTS)
+    fonts, strokes, missing = _drawn(1, VALIDATION_FONTS, quick)
     return {
         "held-out MNIST digits through the UCI grid": (through_uci_grid(x_val[:held_out]),
                                                        y_val[:held_out]),
-        "other handwriting fonts (Debian)": (fonts, font_labels),
-        "drawn strokes (another seed)": stroke_digits(rng, 10 if quick else 50),
+        "other handwriting fonts (Debian)": fonts,
+        "drawn strokes (another seed)": strokes,
     }, missing
 
 

@@ -69,6 +69,7 @@ def train(out: Path = MODEL, epochs: int = RECIPE["epochs"], network: str = RECI
         y = np.tile(y, 1 + distorted_copies)
     training.set_seed(RECIPE["seed"])
     build = {"lenet": models.lenet, "deep_cnn": lambda **kw: models.deep_cnn(batchnorm=True, **kw)}
+
     def fresh() -> keras.Model:
         return build[network](augment=models.augmentation(seed=RECIPE["seed"]),
                               name="digitlab_digits")
