@@ -44,9 +44,9 @@ def lenet(activation: str = "relu", augment: keras.Layer | None = None,
     ], name=name)
 
 
-def deep_cnn(batchnorm: bool = False, dropout: float = 0.4,
-             augment: keras.Layer | None = None, name: str = "deep_cnn") -> keras.Model:
-    """The 32/64-filter 5x5 network with a 1,024-unit dense layer, optionally batch-normalised.
+def deep_cnn(batchnorm: bool = False, dropout: float = 0.4, augment: keras.Layer | None = None,
+             name: str = "deep_cnn", dense: int = 1024) -> keras.Model:
+    """The 32/64-filter 5x5 network with a `dense`-unit hidden layer, optionally batch-normalised.
 
     `augment` (e.g. from `augmentation()`) runs first and only while training.
     """
@@ -62,7 +62,7 @@ def deep_cnn(batchnorm: bool = False, dropout: float = 0.4,
     stack += [augment] if augment is not None else []
     stack += conv(32, "conv1") + [layers.MaxPooling2D(2)]
     stack += conv(64, "conv2") + [layers.MaxPooling2D(2)]
-    stack += [layers.Flatten(), layers.Dense(1024, activation="relu"), layers.Dropout(dropout),
+    stack += [layers.Flatten(), layers.Dense(dense, activation="relu"), layers.Dropout(dropout),
               layers.Dense(10, activation="softmax", dtype=OUTPUT_DTYPE)]
     return keras.Sequential(stack, name=name)
 

@@ -32,9 +32,27 @@ def test_quick_run_prints_a_table_and_beats_the_naive_way(tmp_path, capsys):
         assert row["digitlab"] > row["naive"], row
 
 
-def test_validation_sources_are_like_the_measured_ones_but_disjoint(monkeypatch):
-    validation_fonts = {f for paths in hw.VALIDATION_FONTS.values() for f in paths}
-    assert not validation_fonts & {f for paths in hw.FONTS.values() for f in paths}
+def test_measured_validation_and_training_fonts_are_disjoint():
+    sets = [hw.FONTS, hw.VALIDATION_FONTS, hw.TRAINING_FONTS]
+    packages = [set(fonts) for fonts in sets]
+    files = [{f for paths in fonts.values() for f in paths} for fonts in sets]
+    for i in range(3):
+        for j in range(i):
+            assert not packages[i] & packages[j] and not files[i] & files[j]
+
+
+def test_training_font_digits_look_like_mnist():
+    x, y, missing = hw.training_font_digits(1)
+    installed = sum(len(paths) for package, paths in hw.TRAINING_FONTS.items()
+                    if package not in missing)
+    assert x.shape == (10 * installed, 28, 28) and x.dtype == np.uint8
+    assert list(y[:10]) == list(range(10))
+    for image in x:  # light ink on black, centred like MNIST's
+        assert image.max() > 200 and np.mean(image > 0) < 0.5
+        assert image[4:24, 4:24].sum() > 0.9 * image.sum()
+
+
+def test_validation_sources_are_like_the_measured_ones_but_disjoint():
     sources, missing = hw.validation_sources(quick=True)
     assert len(sources) == 3
     for images, labels in sources.values():
