@@ -27,7 +27,8 @@ def lenet(activation: str = "relu", augment: keras.Layer | None = None,
           name: str = "lenet") -> keras.Model:
     """LeNet-style: conv 6@5x5 (same) -> pool -> conv 16@5x5 -> pool -> 120 -> 84 -> 10.
 
-    `augment` (e.g. from `augmentation()`) runs first and only while training.
+    `augment` (e.g. from `augmentation()`) runs first, while training. Keras 3 runs it on a bare
+    `model(x)` too, so read with `model(x, training=False)` or `predict.classify`.
     """
     return keras.Sequential([
         keras.Input((28, 28)),
@@ -48,7 +49,8 @@ def deep_cnn(batchnorm: bool = False, dropout: float = 0.4, augment: keras.Layer
              name: str = "deep_cnn", dense: int = 1024) -> keras.Model:
     """The 32/64-filter 5x5 network with a `dense`-unit hidden layer, optionally batch-normalised.
 
-    `augment` (e.g. from `augmentation()`) runs first and only while training.
+    `augment` (e.g. from `augmentation()`) runs first, while training. Keras 3 runs it on a bare
+    `model(x)` too, so read with `model(x, training=False)` or `predict.classify`.
     """
 
     def conv(filters: int, label: str) -> list[keras.Layer]:
@@ -65,6 +67,15 @@ def deep_cnn(batchnorm: bool = False, dropout: float = 0.4, augment: keras.Layer
     stack += [layers.Flatten(), layers.Dense(dense, activation="relu"), layers.Dropout(dropout),
               layers.Dense(10, activation="softmax", dtype=OUTPUT_DTYPE)]
     return keras.Sequential(stack, name=name)
+
+
+def average(members: list[keras.Model], name: str = "average") -> keras.Model:
+    """An ensemble: one classifier whose ten probabilities are the mean of its members'."""
+    inputs = keras.Input(members[0].input_shape[1:])
+    # training=False: for inference only, and Keras 3's augmentation layers would otherwise run
+    # whenever the ensemble is called without an explicit `training` (their default is True).
+    outputs = [m(inputs, training=False) for m in members]
+    return keras.Model(inputs, layers.Average(dtype=OUTPUT_DTYPE)(outputs), name=name)
 
 
 def augmentation(rotation_deg: float = 10, shift_px: float = 2, zoom: float = 0.1,

@@ -49,6 +49,18 @@ def test_augmentation_only_while_training():
     images = X[..., None]
     np.testing.assert_array_equal(augment(images, training=False), images)
     assert not np.allclose(augment(images, training=True), images)
+    # The trap the docstrings warn of: a bare call counts as training for Keras 3's augmentation.
+    net = models.lenet(augment=augment)
+    np.testing.assert_array_equal(net(X, training=False), net(X, training=False))
+    assert not np.allclose(net(X), net(X))
+
+
+def test_average_is_the_mean_of_its_members_without_augmenting():
+    plain, bent = models.mlp(name="plain"), models.lenet(augment=models.augmentation(), name="bent")
+    both = models.average([plain, bent])
+    expected = (np.asarray(plain(X)) + np.asarray(bent(X, training=False))) / 2
+    np.testing.assert_allclose(both(X), expected, atol=1e-6)  # called plainly: no augmentation
+    assert both.count_params() == plain.count_params() + bent.count_params()
 
 
 def test_feature_extractor_returns_each_layer():
