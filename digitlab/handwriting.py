@@ -21,6 +21,7 @@ resize-and-invert, as a Markdown table, and saves the figures as JSON.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 import time
@@ -190,6 +191,7 @@ def font_digits(rng: np.random.Generator, per_digit: int, fonts: dict[str, list[
     return images, np.array(labels), sorted(set(missing))
 
 
+@functools.cache  # `python -m digitlab.pretrained` trains two networks on them: draw them once
 def training_font_digits(per_digit: int, seed: int = 2) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """TRAINING_FONTS' digits made MNIST-like by `preprocess` (uint8 28x28), their labels, and the
     packages not installed. Seed 2: the measured and validation sources use 0 and 1."""
@@ -199,6 +201,7 @@ def training_font_digits(per_digit: int, seed: int = 2) -> tuple[np.ndarray, np.
     x = np.zeros((len(images), 28, 28), np.uint8)
     for i, image in enumerate(tqdm(images, desc="font digits", unit="digit", leave=False)):
         x[i] = np.round(preprocess.preprocess(image) * 255)
+    x.flags.writeable = labels.flags.writeable = False  # shared by every caller: read-only
     return x, labels, missing
 
 

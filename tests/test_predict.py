@@ -46,11 +46,31 @@ def test_classify_is_the_models_own_answer_even_after_more_training():
     assert alive() is None  # the cache of traced models does not keep a model alive
 
 
-def test_the_shipped_model_has_its_card():
-    card = json.loads(pretrained.MODEL.with_suffix(".json").read_text())
-    assert card["test_accuracy"] >= 0.99
-    assert card["recipe"]["seed"] == 0 and card["date"]
-    assert pretrained.MODEL.stat().st_size < 2_000_000  # small enough to ship in the package
+def test_each_shipped_network_has_its_card():
+    cards = pretrained.cards()
+    assert list(cards) == list(pretrained.MEMBERS) == ["lenet", "deep_cnn_128"]
+    for name, card in cards.items():
+        assert card["test_accuracy"] >= 0.99
+        assert card["recipe"]["seed"] == 0 and card["date"]
+        assert card["recipe"]["network"].startswith(pretrained.NETWORKS[name])
+        assert pretrained.MEMBERS[name].stat().st_size < 2_000_000  # small enough to ship
+
+
+def test_the_shipped_model_averages_its_two_networks(model):
+    assert model.count_params() == 61_706 + 455_210
+    images = np.random.default_rng(0).random((4, 28, 28), np.float32)
+    members = [pretrained.load(file) for file in pretrained.MEMBERS.values()]
+    mean = np.mean([m(images, training=False) for m in members], axis=0)
+    np.testing.assert_allclose(model(images), mean, atol=1e-6)  # no augmentation when reading
+
+
+@needs_real_mnist
+def test_the_shipped_model_reads_mnist_test_set(model):
+    from digitlab import data
+    from digitlab.train import accuracy
+
+    (_, _), (x_test, y_test) = data.load_mnist()
+    assert accuracy(model, x_test, y_test) >= 0.99
 
 
 def two_strokes_five(pen, left, top, h):
@@ -137,7 +157,7 @@ def test_cli_says_so_when_the_model_is_missing(tmp_path, files):
 def test_training_recipe_runs_and_writes_model_and_card(tmp_path, monkeypatch):
     monkeypatch.setenv("DIGITLAB_QUICK", "1")  # a subset, to test the command, not the model
     out = tmp_path / "digits.keras"
-    card = pretrained.train(out, epochs=1, distorted_copies=1, font_digits=1)
+    card = pretrained.train(out, "lenet", epochs=1, distorted_copies=1, font_digits=1)
     assert out.is_file() and json.loads(out.with_suffix(".json").read_text()) == card
     # a quick mix of MNIST, bent copies and font digits, as many as `fit` keeps in quick mode
     assert card["recipe"]["training_images"] == QUICK_EXAMPLES
@@ -147,3 +167,19 @@ def test_training_recipe_runs_and_writes_model_and_card(tmp_path, monkeypatch):
     assert out.stat().st_size < 400_000  # weights only: the optimiser state would triple it
     assert not list(tmp_path.glob(".*"))  # no temporary files left behind
     assert out.stat().st_mode & 0o444 == 0o444  # readable by everyone on a shared install
+
+
+def test_training_command_makes_every_member_of_the_ensemble(tmp_path, monkeypatch):
+    monkeypatch.setenv("DIGITLAB_QUICK", "1")
+    members = {name: tmp_path / file.name for name, file in pretrained.MEMBERS.items()}
+    monkeypatch.setattr(pretrained, "MEMBERS", members)
+    assert pretrained.main(["--epochs", "1", "--font-digits", "1"]) == 0
+    assert set(pretrained.cards()) == {"lenet", "deep_cnn_128"}
+    assert pretrained.load().count_params() == 61_706 + 455_210
+
+
+@pytest.mark.parametrize("args", [["--out", "x.keras"], ["--network", "deep_cnn"]])
+def test_training_command_refuses_to_guess_where_a_model_goes(args):
+    with pytest.raises(SystemExit) as exit_:
+        pretrained.main(args)
+    assert exit_.value.code == 2
