@@ -72,9 +72,11 @@ def deep_cnn(batchnorm: bool = False, dropout: float = 0.4, augment: keras.Layer
 def average(members: list[keras.Model], name: str = "average") -> keras.Model:
     """An ensemble: one classifier whose ten probabilities are the mean of its members'."""
     inputs = keras.Input(members[0].input_shape[1:])
-    # training=False: for inference only, and Keras 3's augmentation layers would otherwise run
-    # whenever the ensemble is called without an explicit `training` (their default is True).
-    outputs = [m(inputs, training=False) for m in members]
+    # Each member inside a wrapper of its own name: members often share one (two `lenet()`s),
+    # which a Keras model refuses. training=False: for inference only, and Keras 3's augmentation
+    # layers would otherwise run whenever the ensemble is called plainly (their default is True).
+    outputs = [keras.Sequential([m], name=f"member_{i}")(inputs, training=False)
+               for i, m in enumerate(members)]
     return keras.Model(inputs, layers.Average(dtype=OUTPUT_DTYPE)(outputs), name=name)
 
 

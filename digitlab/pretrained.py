@@ -50,12 +50,8 @@ def load(path: str | os.PathLike | None = None):
     if missing:
         raise FileNotFoundError(f"no model at {', '.join(missing)}: train them with `python -m "
                                 "digitlab.pretrained`, or pass the path of a .keras file")
-    members = []
-    for name, file in MEMBERS.items():
-        member = saving.load(file)
-        member.name = name  # both were saved as "digitlab_digits"; an ensemble needs two names
-        members.append(member)
-    return models.average(members, name="digitlab_digits")
+    return models.average([saving.load(file) for file in MEMBERS.values()],
+                          name="digitlab_digits")
 
 
 def cards() -> dict[str, dict]:

@@ -61,6 +61,10 @@ def test_average_is_the_mean_of_its_members_without_augmenting():
     expected = (np.asarray(plain(X)) + np.asarray(bent(X, training=False))) / 2
     np.testing.assert_allclose(both(X), expected, atol=1e-6)  # called plainly: no augmentation
     assert both.count_params() == plain.count_params() + bent.count_params()
+    twins = [models.lenet(), models.lenet()]  # members may share a name
+    np.testing.assert_allclose(models.average(twins)(X), np.mean([t(X) for t in twins], axis=0),
+                               atol=1e-6)
+    assert [t.name for t in twins] == ["lenet", "lenet"]  # and keep it
 
 
 def test_feature_extractor_returns_each_layer():
