@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import weakref
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -55,6 +56,19 @@ def classify(model, images: np.ndarray) -> list[Prediction]:
 def predict(model, source) -> Prediction:
     """Read the one digit in a picture (path, PIL image or array)."""
     return classify(model, preprocess.preprocess(source)[None])[0]
+
+
+def predict_each(model, sources: Iterable) -> list[Prediction | None]:
+    """Read the one digit in each picture; None where a picture holds no digit."""
+    images = []
+    for source in sources:
+        try:
+            images.append(preprocess.preprocess(source))
+        except preprocess.NoDigitFound:
+            images.append(None)
+    found = [image for image in images if image is not None]
+    read = iter(classify(model, np.stack(found)) if found else [])
+    return [None if image is None else next(read) for image in images]
 
 
 def segment(source) -> list[np.ndarray]:

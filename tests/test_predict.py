@@ -27,6 +27,12 @@ def test_reads_drawn_digits(model, digit):
     assert guess.image.shape == (28, 28)
 
 
+def test_predict_each_reads_every_picture_and_says_which_are_blank(model):
+    read = predict.predict_each(model, [draw("0"), np.full((50, 50), 255, np.uint8), draw("7")])
+    assert [r and r.digit for r in read] == [0, None, 7]
+    assert predict.predict_each(model, []) == []
+
+
 def test_classify_is_the_models_own_answer_even_after_more_training():
     import gc
     import weakref

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
 from scipy import ndimage
 
 from conftest import REAL_DATA, SIZE, draw, needs_real_mnist
@@ -105,6 +105,12 @@ def test_ruled_lines_are_removed(reference):
     image[20::45, :] = 0.55
     image[21::45, :] = 0.55
     close_to(reference, "0", image, floor=0.85)
+
+
+def test_a_frame_around_the_digit_is_removed(reference):
+    framed = draw("0")
+    ImageDraw.Draw(framed).rectangle([8, 8, SIZE - 9, SIZE - 9], outline=0, width=3)
+    close_to(reference, "0", framed)
 
 
 def test_a_tight_crop_keeps_the_top_bar_of_a_seven(reference):
