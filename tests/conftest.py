@@ -55,6 +55,17 @@ needs_real_mnist = pytest.mark.skipif(
     not REAL_DATA, reason=f"set {data.DATA_ENV} to a folder with the real MNIST files")
 
 
+# .ci/run sets this: it installs every Debian package the tests need, so there a missing one is
+# a failure, not a skip, and CI runs every test.
+STRICT = os.environ.get("DIGITLAB_STRICT") == "1"
+
+
+def require(present: bool, what_to_install: str) -> None:
+    """Skip the test, saying what to install, unless `present` (fail instead under STRICT)."""
+    if not present:
+        (pytest.fail if STRICT else pytest.skip)(what_to_install)
+
+
 SIZE = 280
 
 

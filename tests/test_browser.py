@@ -19,6 +19,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from conftest import require
+
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = "05_your_handwriting.ipynb"
 ARTIFACTS = ROOT / "test-artifacts"
@@ -32,9 +34,12 @@ try:
 except ImportError:
     sync_playwright = None
 
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None or sync_playwright is None,
-    reason="no browser: install Debian's chromium and `pip install playwright` to run this test")
+
+
+@pytest.fixture(autouse=True)
+def browser_installed():
+    require(CHROMIUM is not None and sync_playwright is not None,
+            "no browser: install Debian's chromium and `pip install playwright` to run this test")
 
 
 def free_port() -> int:

@@ -4,6 +4,7 @@ import json
 
 import numpy as np
 
+from conftest import require
 from digitlab import handwriting as hw
 
 
@@ -43,6 +44,7 @@ def test_measured_validation_and_training_fonts_are_disjoint():
 
 def test_training_font_digits_look_like_mnist():
     x, y, missing = hw.training_font_digits(1)
+    require(not missing, f"handwriting fonts missing: apt-get install {' '.join(missing)}")
     installed = sum(len(paths) for package, paths in hw.TRAINING_FONTS.items()
                     if package not in missing)
     assert x.shape == (10 * installed, 28, 28) and x.dtype == np.uint8
