@@ -62,9 +62,14 @@ def load(source: str | os.PathLike | Image.Image | np.ndarray) -> np.ndarray:
     return grey
 
 
+# Raster formats only: Pillow would hand PostScript or EPS, whatever the file's name, to
+# Ghostscript, an interpreter that an untrusted "image" must never reach.
+FORMATS = ("PNG", "JPEG", "GIF", "BMP", "TIFF", "WEBP", "PPM")  # JPEG: phones' MPO too
+
+
 def _open(path: str | os.PathLike) -> Image.Image:
     try:
-        image = Image.open(path)
+        image = Image.open(path, formats=FORMATS)
         image.size  # noqa: B018  (the header is read, the pixels are not: a bomb costs nothing)
         return image
     except FileNotFoundError:

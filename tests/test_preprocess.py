@@ -149,6 +149,20 @@ def test_unreadable_inputs_give_clear_errors(tmp_path, monkeypatch):
         pp.preprocess(tmp_path / "big.png")
 
 
+def test_postscript_never_reaches_an_interpreter(tmp_path, monkeypatch):
+    """Pillow hands EPS to Ghostscript whatever the name: only raster formats may be opened."""
+    from PIL import EpsImagePlugin
+
+    def ghostscript(*args, **kwargs):
+        raise AssertionError("Ghostscript was asked to run an untrusted file")
+
+    monkeypatch.setattr(EpsImagePlugin, "Ghostscript", ghostscript)
+    eps = tmp_path / "seven.png"
+    eps.write_text("%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 28 28\nshowpage\n")
+    with pytest.raises(ImageError, match="seven.png: not an image this program can read"):
+        pp.preprocess(eps)
+
+
 def test_steps_show_each_stage():
     steps = pp.preprocess(draw("0", size=600), return_steps=True)
     assert steps.grey.shape == (pp.WORK_SIDE, pp.WORK_SIDE)  # large pictures are scaled down
