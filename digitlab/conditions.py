@@ -73,11 +73,13 @@ def faint(digit: np.ndarray, rng=None) -> np.ndarray:
     return (255 - np.round(digit / 255 * 24)).astype(np.uint8)
 
 
-def white_on_black(digit, rng=None):
+def white_on_black(digit: np.ndarray, rng=None) -> np.ndarray:
+    """Chalk on a blackboard, or MNIST's own way round."""
     return on_paper(enlarged(digit), paper=0.05, pen=0.95)
 
 
-def blue_on_yellow(digit, rng=None):
+def blue_on_yellow(digit: np.ndarray, rng=None) -> np.ndarray:
+    """Blue ballpoint on a yellow sticky note, in colour."""
     return on_paper(enlarged(digit), paper=(0.96, 0.92, 0.62), pen=(0.12, 0.2, 0.65))
 
 
@@ -110,7 +112,8 @@ def rotated(digit, rng):
     return on_paper(np.clip(ink, 0, 1))
 
 
-def jpeg(digit, rng=None, quality: int = 30):
+def jpeg(digit: np.ndarray, rng=None, quality: int = 30) -> Image.Image:
+    """Squeezed hard by JPEG, as a messaging app sends a photo."""
     buffer = io.BytesIO()
     Image.fromarray((on_paper(enlarged(digit)) * 255).astype(np.uint8)).save(
         buffer, "JPEG", quality=quality)
@@ -125,7 +128,8 @@ def shaky(digit, rng):
     return ndimage.convolve(on_paper(enlarged(digit)), kernel / kernel.sum(), mode="nearest")
 
 
-def out_of_focus(digit, rng=None):
+def out_of_focus(digit: np.ndarray, rng=None) -> np.ndarray:
+    """A phone that focused on the table: a Gaussian blur of 4 pixels."""
     return ndimage.gaussian_filter(on_paper(enlarged(digit)), 4)
 
 
