@@ -66,8 +66,8 @@ def cmd_student(args: argparse.Namespace) -> int:
     from digitlab.student import write_student_versions
 
     try:
-        written = write_student_versions(args.src, args.out)
-    except (FileNotFoundError, ValueError) as e:
+        written = write_student_versions(args.src, args.out, force=args.force)
+    except (FileNotFoundError, FileExistsError, ValueError) as e:
         print(f"digitlab: {e}", file=sys.stderr)
         return 2
     for path in written:
@@ -103,6 +103,8 @@ def parser() -> argparse.ArgumentParser:
                              "replaced by a skeleton, outputs cleared")
     student.add_argument("src", metavar="SRC", help="folder of source notebooks")
     student.add_argument("out", metavar="OUT", help="folder for the student versions")
+    student.add_argument("--force", action="store_true",
+                         help="replace student versions already in OUT")
     student.set_defaults(run=cmd_student)
     return p
 

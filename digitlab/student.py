@@ -52,8 +52,11 @@ def student_notebook(nb):
     return nb
 
 
-def write_student_versions(src: str | os.PathLike, out: str | os.PathLike) -> list[Path]:
-    """Write the student version of every notebook in folder `src` to folder `out`."""
+def write_student_versions(src: str | os.PathLike, out: str | os.PathLike,
+                           force: bool = False) -> list[Path]:
+    """Write the student version of every notebook in folder `src` to folder `out`. Every
+    notebook is converted before any is written, and a file already in `out` is replaced only
+    with `force`: a half-written set, or a student's copy silently overwritten, helps nobody."""
     import nbformat
 
     from digitlab.data import write_atomically
@@ -64,13 +67,22 @@ def write_student_versions(src: str | os.PathLike, out: str | os.PathLike) -> li
         raise FileNotFoundError(f"no notebooks (*.ipynb) in {src}")
     if out.resolve() == src.resolve():
         raise ValueError("OUT must differ from SRC: the sources keep their solutions")
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
+    students = {}
     for path in sources:
         try:
-            student = student_notebook(nbformat.read(path, as_version=4))
-        except ValueError as e:
+            nb = nbformat.reads(path.read_text(encoding="utf-8"), as_version=4)
+            nbformat.validate(nb)
+            students[path.name] = student_notebook(nb)
+        except (nbformat.ValidationError, TypeError, AttributeError, KeyError) as e:
+            reason = getattr(e, "message", None) or e
+            raise ValueError(f"{path}: not a valid notebook ({reason})") from None
+        except ValueError as e:  # not JSON, or unbalanced solution markers
             raise ValueError(f"{path}: {e}") from None
-        write_atomically(out / path.name, nbformat.writes(student).encode())
-        written.append(out / path.name)
-    return written
+    taken = sorted(name for name in students if (out / name).exists())
+    if taken and not force:
+        raise FileExistsError(f"{out} already holds {', '.join(taken)}: nothing was written "
+                              "(--force replaces them)")
+    out.mkdir(parents=True, exist_ok=True)
+    for name, student in students.items():
+        write_atomically(out / name, nbformat.writes(student).encode())
+    return [out / name for name in students]

@@ -83,6 +83,31 @@ def test_student_command_refuses_to_overwrite_sources(tmp_path, capsys):
     assert "no notebooks" in capsys.readouterr().err
 
 
+def test_student_command_never_replaces_a_version_without_force(tmp_path, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / NOTEBOOKS[0].name).write_text("a student's own work")
+    assert cli.main(["student", str(NOTEBOOKS[0].parent), str(out)]) == 2
+    assert "--force" in capsys.readouterr().err
+    assert (out / NOTEBOOKS[0].name).read_text() == "a student's own work"
+    assert sorted(out.iterdir()) == [out / NOTEBOOKS[0].name]  # nothing else written either
+    assert cli.main(["student", str(NOTEBOOKS[0].parent), str(out), "--force"]) == 0
+    assert len(list(out.glob("*.ipynb"))) == len(NOTEBOOKS)
+
+
+@pytest.mark.parametrize("broken", ["{}", "not json", '{"cells": 1}'])
+def test_a_broken_notebook_stops_the_command_before_anything_is_written(tmp_path, capsys,
+                                                                         broken):
+    src, out = tmp_path / "src", tmp_path / "out"
+    src.mkdir()
+    for path in NOTEBOOKS[:2]:
+        (src / path.name).write_bytes(path.read_bytes())
+    (src / "99_broken.ipynb").write_text(broken)
+    assert cli.main(["student", str(src), str(out)]) == 2
+    assert "99_broken.ipynb" in capsys.readouterr().err
+    assert not out.exists()
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_student_version_is_the_lesson_up_to_its_first_exercise(path, versions):
     """Up to its first exercise a student version is the lesson, cell for cell (cleared of
