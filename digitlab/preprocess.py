@@ -51,10 +51,15 @@ def load(source: str | os.PathLike | Image.Image | np.ndarray) -> np.ndarray:
     if image.width * image.height > MAX_PIXELS:
         raise ImageError(f"the image is {image.width:,}x{image.height:,} pixels, more than "
                          f"{MAX_PIXELS:,}: too large to be a photo of a digit")
-    if image is not source:  # opened here, so ours to change: JPEGs decode at reduced size
-        image.draft("L", (WORK_SIDE, WORK_SIDE))
-    image = ImageOps.exif_transpose(image)  # phones store 'rotate me' in EXIF, not in pixels
-    grey = _flatten_transparency(image) if _has_alpha(image) else _to_grey(image)
+    try:  # the pixels are decoded here: a file cut short or damaged fails only now
+        if image is not source:  # opened here, so ours to change: JPEGs decode at reduced size
+            image.draft("L", (WORK_SIDE, WORK_SIDE))
+        image = ImageOps.exif_transpose(image)  # phones store 'rotate me' in EXIF, not pixels
+        grey = _flatten_transparency(image) if _has_alpha(image) else _to_grey(image)
+    except (OSError, SyntaxError, EOFError) as e:  # Pillow's words for a broken file
+        name = source if isinstance(source, str | os.PathLike) else "the image"
+        raise ImageError(f"{name}: damaged or cut short, its pixels cannot be read ({e})") \
+            from None
     scale = WORK_SIDE / max(grey.shape)
     if scale < 1:
         size = (max(1, round(grey.shape[1] * scale)), max(1, round(grey.shape[0] * scale)))

@@ -144,6 +144,19 @@ def test_cli_json_gives_all_probabilities(files):
     assert records[1]["file"] == broken and "not an image" in records[1]["error"]
 
 
+def test_cli_reads_the_files_after_a_truncated_jpeg(files, tmp_path):
+    (one, zero), _ = files
+    whole = tmp_path / "seven.jpg"
+    draw("7").save(whole, quality=90)
+    cut = tmp_path / "trunc.jpg"
+    cut.write_bytes(whole.read_bytes()[:len(whole.read_bytes()) // 2])
+    result = run_cli("--json", one, str(cut), str(whole))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r.get("digit") for r in records] == [1, None, 7]
+    assert records[1]["file"] == str(cut) and "cut short" in records[1]["error"]
+
+
 def test_cli_number(tmp_path):
     image = Image.new("L", (300, 220), 255)
     pen = ImageDraw.Draw(image)
