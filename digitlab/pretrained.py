@@ -45,7 +45,14 @@ def load(path: str | os.PathLike | None = None):
     from digitlab import models, saving
 
     if path is not None:
-        return saving.load(path)
+        model = saving.load(path)
+        if tuple(model.input_shape[1:]) not in ((28, 28), (28, 28, 1)):
+            raise ValueError(f"{path}: this model does not take 28x28 images (its input is "
+                             f"{model.input_shape[1:]})")
+        if tuple(model.output_shape[1:]) != (10,):
+            raise ValueError(f"{path}: this model does not give ten probabilities, one per "
+                             f"digit (its output is {model.output_shape[1:]})")
+        return model
     missing = [str(file) for file in MEMBERS.values() if not file.is_file()]
     if missing:
         raise FileNotFoundError(f"no model at {', '.join(missing)}: train them with `python -m "

@@ -157,6 +157,20 @@ def test_cli_reads_the_files_after_a_truncated_jpeg(files, tmp_path):
     assert records[1]["file"] == str(cut) and "cut short" in records[1]["error"]
 
 
+@pytest.mark.parametrize("inputs, outputs, message", [
+    ((32, 32, 3), 10, "does not take 28x28 images"),
+    ((28, 28), 1, "does not give ten probabilities")])
+def test_cli_refuses_a_model_that_does_not_read_digits(files, tmp_path, inputs, outputs, message):
+    from digitlab._tf import keras
+
+    wrong = keras.Sequential([keras.Input(inputs), keras.layers.Flatten(),
+                              keras.layers.Dense(outputs, activation="softmax")])
+    wrong.save(tmp_path / "wrong.keras")
+    result = run_cli("--model", str(tmp_path / "wrong.keras"), files[0][0])
+    assert result.returncode == 2 and message in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_cli_number(tmp_path):
     image = Image.new("L", (300, 220), 255)
     pen = ImageDraw.Draw(image)
