@@ -42,15 +42,9 @@ def cmd_predict(args: argparse.Namespace) -> int:
     for path in args.images:
         try:
             if args.number:
-                text, digits = predict.read_number(model, path)
-                least = min(d.confidence for d in digits)
-                record = {"file": path, "number": text, "confidence": least,
-                          "digits": [_as_dict(d) for d in digits]}
-                line = f"{path}\t{text}\t{least:.1%}"
+                _, digits = predict.read_number(model, path)
             else:
-                guess = predict.predict(model, path)
-                record = {"file": path, **_as_dict(guess)}
-                line = f"{path}\t{guess.digit}\t{guess.confidence:.1%}"
+                digits = [predict.predict(model, path)]
         except (ImageError, NoDigitFound) as e:
             failed += 1
             message = str(e) if str(e).startswith(f"{path}:") else f"{path}: {e}"
@@ -58,6 +52,22 @@ def cmd_predict(args: argparse.Namespace) -> int:
             if args.json:  # one line per file on stdout, whatever happened
                 print(json.dumps({"file": path, "error": message}), flush=True)
             continue
+        # Below --min-confidence the answer is "?": notebook 06's "I don't know".
+        text = "".join(str(d.digit) if d.confidence >= args.min_confidence else "?"
+                       for d in digits)
+        least = min(d.confidence for d in digits)
+        if "?" in text:
+            failed += 1
+            print(f"digitlab: {path}: not sure enough ({least:.1%}, below "
+                  f"{args.min_confidence:.0%}): answered ?", file=sys.stderr, flush=True)
+        if args.number:
+            record = {"file": path, "number": text, "confidence": least,
+                      "digits": [_as_dict(d) for d in digits]}
+            each = " ".join(f"{d.digit}:{d.confidence:.1%}" for d in digits)
+            line = f"{path}\t{text}\t{least:.1%}\t{each}"
+        else:
+            record = {"file": path, **_as_dict(digits[0]), "answer": text}
+            line = f"{path}\t{text}\t{least:.1%}"
         print(json.dumps(record) if args.json else line, flush=True)
     return 1 if failed else 0
 
@@ -73,6 +83,14 @@ def cmd_student(args: argparse.Namespace) -> int:
     for path in written:
         print(path)
     return 0
+
+
+def _share(text: str) -> float:
+    """A command-line share from 0 to 1."""
+    value = float(text)
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"{text} is not between 0 and 1")
+    return value
 
 
 def _as_dict(prediction) -> dict:
@@ -98,6 +116,9 @@ def parser() -> argparse.ArgumentParser:
     predict.add_argument("--number", action="store_true",
                          help="each image holds a row of digits: read it as a number")
     predict.add_argument("--model", help="a .keras model (default: the one digitlab ships)")
+    predict.add_argument("--min-confidence", type=_share, default=0.0, metavar="P",
+                         help="answer ? for a digit read with less confidence than P (0 to 1); "
+                         "such a file counts as not read")
     predict.set_defaults(run=cmd_predict)
     student = sub.add_parser("student", help="write student versions of notebooks: solutions "
                              "replaced by a skeleton, outputs cleared")

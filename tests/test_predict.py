@@ -182,6 +182,23 @@ def test_cli_number(tmp_path):
     assert result.stdout.split("\t")[1] == "10"
 
 
+def test_cli_number_shows_each_digits_confidence_and_refuses_unsure_ones(tmp_path):
+    """Letters, not digits: every digit's confidence shows, and --min-confidence answers ?."""
+    from PIL import ImageFont
+
+    letters = Image.new("L", (420, 160), 255)
+    ImageDraw.Draw(letters).text((20, 10), "abc", fill=0, font=ImageFont.load_default(size=120))
+    letters.save(tmp_path / "abc.png")
+    plain = run_cli("--number", str(tmp_path / "abc.png"))
+    _, number, least, each = plain.stdout.strip().split("\t")
+    assert plain.returncode == 0 and len(each.split()) == len(number)
+    assert min(float(d.split(":")[1].rstrip("%")) for d in each.split()) == float(least[:-1])
+    unsure = run_cli("--number", "--min-confidence", "0.9", str(tmp_path / "abc.png"))
+    assert unsure.returncode == 1 and "?" in unsure.stdout.split("\t")[1]
+    assert "not sure enough" in unsure.stderr
+    assert run_cli("--min-confidence", "2", str(tmp_path / "abc.png")).returncode == 2
+
+
 def test_cli_says_so_when_the_model_is_missing(tmp_path, files):
     result = run_cli("--model", str(tmp_path / "none.keras"), files[0][0])
     assert result.returncode == 2 and "cannot load the model" in result.stderr
