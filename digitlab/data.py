@@ -12,16 +12,19 @@ the decoded contents are checked against the SHA-256 of the canonical uncompress
 
 from __future__ import annotations
 
+import glob
 import gzip
 import hashlib
 import http.client
 import os
+import stat
 import struct
 import tempfile
+import time
 import urllib.request
 import zlib
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import numpy as np
@@ -195,19 +198,38 @@ def _fetch(url: str, progress: bool, timeout: float = 30) -> bytes:
     return bytes(body)
 
 
+STALE_SECONDS = 600  # no write of ours takes this long: an older temporary file is a leftover
+
+
 @contextmanager
 def atomic_path(path: Path, suffix: str = ".part") -> Iterator[Path]:
     """A temporary path beside `path` that becomes `path` only when the block completes, so a
-    file is either whole or absent, even after Ctrl-C."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
+    file is either whole or absent, even after Ctrl-C. The file keeps the mode of the one it
+    replaces, or takes the umask's; temporary files that a killed write left are removed."""
+    prefix = f".{path.name}."
+    for leftover in path.parent.glob(f"{glob.escape(prefix)}*{suffix}"):
+        with suppress(OSError):  # another process may remove it first
+            if time.time() - leftover.stat().st_mtime > STALE_SECONDS:
+                leftover.unlink()
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix=suffix)
     os.close(fd)
     try:
         yield Path(tmp)
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; a shared cache or install must be readable
+        os.chmod(tmp, _mode_for(path))  # mkstemp makes it private, whatever the umask says
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _mode_for(path: Path) -> int:
+    """The permissions `path` has now, or else those the umask gives a new file."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        umask = os.umask(0)  # the only way to read it is to set it
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def write_atomically(path: Path, data: bytes) -> None:
