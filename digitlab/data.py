@@ -22,6 +22,7 @@ import struct
 import tempfile
 import time
 import urllib.request
+import zipfile
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -136,11 +137,16 @@ def read_file(path: Path) -> bytes:
 def _idx_files(folder: Path) -> dict[str, Path]:
     """The MNIST IDX files present in a folder, gzipped or not, by name."""
     found = {}
-    for name in FILES:
-        for candidate in (folder / name, folder / f"{name}.gz"):
-            if candidate.is_file():
-                found[name] = candidate
-                break
+    try:
+        for name in FILES:
+            for candidate in (folder / name, folder / f"{name}.gz"):
+                if candidate.is_dir():
+                    raise DataError(f"{candidate} is a folder where MNIST's {name} should be.")
+                if candidate.is_file():
+                    found[name] = candidate
+                    break
+    except PermissionError:
+        raise DataError(f"{folder} cannot be read: permission denied.") from None
     return found
 
 
@@ -148,8 +154,10 @@ def _source_in(path: Path, told_by: str) -> Path:
     """The npz file or IDX folder at `path`, or a DataError naming what is missing."""
     if path.is_file() and path.suffix == ".npz":
         return path
+    if not path.exists():
+        raise DataError(f"{told_by} points to {path}, which does not exist.")
     if not path.is_dir():
-        raise DataError(f"{told_by} points to {path}, which is not a folder.")
+        raise DataError(f"{told_by} points to {path}, which is neither a folder nor an .npz file.")
     found = _idx_files(path)
     if len(found) == len(FILES):
         return path
@@ -168,6 +176,8 @@ def find_mnist(path: str | os.PathLike | None = None, download: bool = True) -> 
     cache = cache_dir()
     if len(_idx_files(cache)) == len(FILES):
         return cache
+    if (cache / NPZ_NAME).is_file():
+        return cache / NPZ_NAME
     if not download:
         raise DataError(f"MNIST is not on this machine (nothing in {cache}).")
     return download_mnist(cache)
@@ -289,8 +299,9 @@ def _load_npz(path: Path) -> dict[str, np.ndarray]:
                 raise DataError(f"{path} is not keras' mnist.npz: it has no array "
                                 f"{', '.join(missing)} (it has {', '.join(npz.files)}).")
             arrays = {name: npz[key] for name, key in NPZ_KEYS.items()}
-    except (OSError, ValueError, zlib.error) as e:
-        raise DataError(f"{path} is not a readable npz file ({e}).") from None
+    except (OSError, ValueError, EOFError, zlib.error, zipfile.BadZipFile) as e:
+        raise DataError(f"{path} is damaged or not an npz file ({e or type(e).__name__}). "
+                        "Delete it and fetch it again.") from None
     decoded = {}
     for name, a in arrays.items():
         source = f"{path}[{NPZ_KEYS[name]}]"

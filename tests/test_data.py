@@ -4,6 +4,7 @@ import gzip
 import os
 import stat
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -75,8 +76,62 @@ def test_env_folder_missing_a_file_names_it(tiny, tmp_path, monkeypatch):
 
 
 def test_explicit_path_that_does_not_exist(tiny, tmp_path):
-    with pytest.raises(DataError, match="not a folder"):
+    with pytest.raises(DataError, match="nowhere, which does not exist"):
         load_mnist(tmp_path / "nowhere")
+
+
+def test_a_folder_where_a_file_should_be(tiny, tmp_path):
+    folder = write_idx(tmp_path / "d", tiny)
+    (folder / "t10k-labels-idx1-ubyte.gz").unlink()
+    (folder / "t10k-labels-idx1-ubyte").mkdir()
+    with pytest.raises(DataError, match="t10k-labels-idx1-ubyte is a folder where MNIST's"):
+        load_mnist(folder)
+
+
+def test_an_unreadable_folder_says_so(tiny, tmp_path, monkeypatch):
+    """As a user who may not look inside (root reads everything, so the refusal is simulated
+    the way Python meets it: stat inside the folder raises PermissionError)."""
+    folder = write_idx(tmp_path / "locked", tiny)
+    real = Path.is_file
+
+    def denied(path):
+        if folder in path.parents:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(Path, "is_file", denied)
+    monkeypatch.setenv(data.DATA_ENV, str(folder))
+    with pytest.raises(DataError, match="locked cannot be read: permission denied"):
+        load_mnist()
+    monkeypatch.delenv(data.DATA_ENV)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(folder))  # an unreadable cache: the same message
+    with pytest.raises(DataError, match="cannot be read: permission denied"):
+        load_mnist(download=False)
+
+
+def test_an_npz_copied_into_the_cache_is_used(tiny, tmp_path):
+    data.cache_dir().mkdir(parents=True)
+    np.savez(data.cache_dir() / data.NPZ_NAME,
+             **{data.NPZ_KEYS[name]: a for name, a in tiny.items()})
+    (x_train, _), _ = load_mnist(download=False)
+    assert (x_train == tiny["train-images-idx3-ubyte"]).all()
+
+
+@pytest.mark.parametrize("damage", ["empty", "truncated", "flipped"])
+def test_a_damaged_npz_gives_one_clear_message(tiny, tmp_path, damage):
+    path = tmp_path / data.NPZ_NAME
+    np.savez(path, **{data.NPZ_KEYS[name]: a for name, a in tiny.items()})
+    raw = bytearray(path.read_bytes())
+    if damage == "empty":
+        raw = bytearray()
+    elif damage == "truncated":
+        raw = raw[:len(raw) // 2]
+    else:  # one byte of the first array's pixels
+        raw[raw.index(tiny["train-images-idx3-ubyte"][:1].tobytes()[:16])] ^= 0xFF
+    path.write_bytes(bytes(raw))
+    with pytest.raises(DataError, match="damaged|corrupted") as err:
+        load_mnist(path)
+    assert "Delete it and fetch it again" in str(err.value)
 
 
 def corrupt(tiny, tmp_path, name, transform, gz=True):
@@ -153,7 +208,7 @@ def test_npz_with_wrong_contents(tiny, tmp_path):
     with pytest.raises(DataError, match=r"x_train\] holds float64 values"):
         load_mnist(tmp_path / "floats.npz")
     (tmp_path / "junk.npz").write_bytes(b"not a zip")
-    with pytest.raises(DataError, match="not a readable npz file"):
+    with pytest.raises(DataError, match="damaged or not an npz file"):
         load_mnist(tmp_path / "junk.npz")
 
 
