@@ -28,6 +28,12 @@ def render(strokes: list[list[Point]], size: int, width: float) -> np.ndarray:
     pen = ImageDraw.Draw(image)
     r = width / 2
     for stroke in strokes:
+        # Points a browser may send that no pen made: not-a-number, or absurdly far off the pad.
+        far = (-10 * size, 11 * size)
+        stroke = [(float(np.clip(x, *far)), float(np.clip(y, *far)))
+                  for x, y in stroke if np.isfinite(x) and np.isfinite(y)]
+        if not stroke:
+            continue
         if len(stroke) > 1:
             pen.line(stroke, fill=255, width=round(width), joint="curve")
         for x, y in (stroke[0], stroke[-1]):  # round caps, and a dot for a single tap

@@ -56,7 +56,7 @@ def load(source: str | os.PathLike | Image.Image | np.ndarray) -> np.ndarray:
             image.draft("L", (WORK_SIDE, WORK_SIDE))
         image = ImageOps.exif_transpose(image)  # phones store 'rotate me' in EXIF, not pixels
         grey = _flatten_transparency(image) if _has_alpha(image) else _to_grey(image)
-    except (OSError, SyntaxError, EOFError) as e:  # Pillow's words for a broken file
+    except (OSError, SyntaxError, EOFError, ValueError) as e:  # Pillow's words for a broken file
         name = source if isinstance(source, str | os.PathLike) else "the image"
         raise ImageError(f"{name}: damaged or cut short, its pixels cannot be read ({e})") \
             from None
@@ -79,7 +79,8 @@ def _open(path: str | os.PathLike) -> Image.Image:
         return image
     except FileNotFoundError:
         raise ImageError(f"{path}: no such file") from None
-    except (UnidentifiedImageError, Image.DecompressionBombError) as e:
+    except (UnidentifiedImageError, Image.DecompressionBombError, ValueError, SyntaxError,
+            EOFError) as e:  # the last three: Pillow on a damaged header
         raise ImageError(f"{path}: not an image this program can read ({e})") from None
     except OSError as e:
         raise ImageError(f"{path}: cannot be read ({e.strerror or e})") from None
@@ -90,6 +91,9 @@ def _from_array(a: np.ndarray) -> Image.Image:
     if a.ndim not in (2, 3) or (a.ndim == 3 and a.shape[2] not in (1, 3, 4)) or a.size == 0:
         raise ImageError(f"an array of shape {a.shape} is not an image: expected (height, width) "
                          "or (height, width, 1, 3 or 4 channels)")
+    if a.dtype.kind not in "biuf":  # bool, signed, unsigned, float (timedelta counts as int)
+        raise ImageError(f"an array of {a.dtype} values is not an image: expected numbers "
+                         "(bool, integers, or floats in [0, 1])")
     if a.ndim == 3 and a.shape[2] == 1:
         a = a[..., 0]
     if a.dtype == np.bool_:
@@ -97,8 +101,8 @@ def _from_array(a: np.ndarray) -> Image.Image:
     elif np.issubdtype(a.dtype, np.floating):  # floats are taken to be in [0, 1]
         a = (np.clip(np.nan_to_num(a), 0, 1) * 255).round().astype(np.uint8)
     elif a.dtype != np.uint8:  # 16-bit and other integers: scale their range to 8 bits
-        top = np.iinfo(a.dtype).max if np.issubdtype(a.dtype, np.integer) else a.max()
-        a = (a.astype(np.float64) / top * 255).round().astype(np.uint8)
+        scaled = a.astype(np.float64) / np.iinfo(a.dtype).max * 255
+        a = np.clip(scaled, 0, 255).round().astype(np.uint8)  # negative values are black
     return Image.fromarray(a)
 
 

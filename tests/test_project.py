@@ -64,3 +64,12 @@ def test_notebooks_follow_the_course_shape():
         summary_at = next(i for i, s in enumerate(source) if "Summary" in s)
         first_exercise = next(i for i, s in enumerate(source) if "### BEGIN SOLUTION" in s)
         assert summary_at < first_exercise, f"{path.name}: the exercises come last"
+
+
+def test_every_bad_input_promise_in_the_readme_names_tests_that_exist():
+    readme = (ROOT / "README.md").read_text()
+    table = readme[readme.index("| promise | tests |"):].split("\n\n")[0]
+    named = set(re.findall(r"`(test_\w+)`", table))
+    defined = set(re.findall(r"^def (test_\w+)", "\n".join(
+        p.read_text() for p in (ROOT / "tests").glob("test_*.py")), re.M))
+    assert len(named) >= 20 and not named - defined, named - defined
