@@ -12,11 +12,11 @@ the decoded contents are checked against the SHA-256 of the canonical uncompress
 
 from __future__ import annotations
 
-import glob
 import gzip
 import hashlib
 import http.client
 import os
+import re
 import stat
 import struct
 import tempfile
@@ -217,9 +217,11 @@ def atomic_path(path: Path, suffix: str = ".part") -> Iterator[Path]:
     file is either whole or absent, even after Ctrl-C. The file keeps the mode of the one it
     replaces, or takes the umask's; temporary files that a killed write left are removed."""
     prefix = f".{path.name}."
-    for leftover in path.parent.glob(f"{glob.escape(prefix)}*{suffix}"):
+    ours = re.compile(r"\..+\.[a-z0-9_]{8}" + re.escape(suffix))  # as mkstemp names them
+    for leftover in path.parent.glob(f".*{suffix}"):
         with suppress(OSError):  # another process may remove it first
-            if time.time() - leftover.stat().st_mtime > STALE_SECONDS:
+            if (ours.fullmatch(leftover.name)
+                    and time.time() - leftover.stat().st_mtime > STALE_SECONDS):
                 leftover.unlink()
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix=suffix)
     os.close(fd)

@@ -286,16 +286,16 @@ def test_new_files_follow_the_umask_and_replaced_ones_keep_their_mode(tmp_path, 
     assert stat.S_IMODE((tmp_path / "private").stat().st_mode) == 0o600
 
 
-def test_a_killed_writes_leftover_is_removed_by_the_next_write(tmp_path):
-    old = tmp_path / ".model.keras.k1ll3d.part"
+def test_a_killed_writes_leftovers_are_removed_by_the_next_write_to_the_folder(tmp_path):
+    old = tmp_path / ".model.keras.k1ll3d_x.part"
+    older = tmp_path / ".other.npz.a8c_d9x2.part"  # left by a write to another file
     fresh = tmp_path / ".model.keras.wr1t1ng.part"  # another process's write, under way
-    other = tmp_path / ".notes.txt.abc.part"
-    for leftover in (old, fresh, other):
+    not_ours = tmp_path / ".notes.txt.abc.part"
+    for leftover in (old, older, fresh, not_ours):
         leftover.write_bytes(b"half")
     long_ago = time.time() - data.STALE_SECONDS - 60
-    os.utime(old, (long_ago, long_ago))
-    os.utime(other, (long_ago, long_ago))
+    for leftover in (old, older, not_ours):
+        os.utime(leftover, (long_ago, long_ago))
     data.write_atomically(tmp_path / "model.keras", b"whole")
-    assert not old.exists() and fresh.exists() and other.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        [fresh.name, other.name, "model.keras"])
+        [fresh.name, not_ours.name, "model.keras"])
