@@ -1,5 +1,7 @@
 """The `digitlab` command: `data` and `doctor`, as a student would run them."""
 
+import os
+import shutil
 import subprocess
 import sys
 
@@ -101,3 +103,20 @@ def test_data_export_refuses_unverified_data(tiny, tmp_path, capsys):
     assert cli.main(["data", "--path", str(source), "--export", str(tmp_path / "room")]) == 1
     assert "t10k-labels" in capsys.readouterr().err
     assert not (tmp_path / "room").exists()  # nothing half-exported
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv"),
+                    reason="needs root and util-linux's setpriv, to drop the power to read all")
+def test_data_folder_that_cannot_be_read_for_real(tmp_path):
+    """Root without CAP_DAC_OVERRIDE meets a folder's permissions as any user does."""
+    locked = tmp_path / "d"
+    locked.mkdir(mode=0o000)
+    result = subprocess.run(
+        ["setpriv", "--bounding-set", "-dac_override,-dac_read_search",
+         sys.executable, "-m", "digitlab", "data"],
+        capture_output=True, text=True, timeout=120, check=False,
+        env={**os.environ, "DIGITLAB_DATA": str(locked)})
+    locked.chmod(0o755)
+    assert result.returncode == 1, result.stderr
+    assert f"{locked} cannot be read: permission denied" in result.stderr
+    assert "Traceback" not in result.stderr
