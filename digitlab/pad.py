@@ -27,9 +27,9 @@ def render(strokes: list[list[Point]], size: int, width: float) -> np.ndarray:
     image = Image.new("L", (size, size), 0)
     pen = ImageDraw.Draw(image)
     r = width / 2
+    far = (-10 * size, 11 * size)
     for stroke in strokes:
         # Points a browser may send that no pen made: not-a-number, or absurdly far off the pad.
-        far = (-10 * size, 11 * size)
         stroke = [(float(np.clip(x, *far)), float(np.clip(y, *far)))
                   for x, y in stroke if np.isfinite(x) and np.isfinite(y)]
         if not stroke:
