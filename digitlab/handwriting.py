@@ -207,13 +207,8 @@ def training_font_digits(per_digit: int, seed: int = 2) -> tuple[np.ndarray, np.
 
 def accuracy(model, images: list[np.ndarray], labels: np.ndarray) -> tuple[float, float]:
     """(digitlab's accuracy, the naive way's accuracy) on these pictures."""
-    ours = []
-    for image in images:
-        try:
-            ours.append(preprocess.preprocess(image))
-        except preprocess.NoDigitFound:
-            ours.append(np.zeros((28, 28), np.float32))  # counts as a miss, as it should
-    ours_read = [p.digit for p in predict.classify(model, np.stack(ours))]
+    ours_read = [-1 if p is None else p.digit  # no digit found: a miss, as it should be
+                 for p in predict.predict_each(model, images)]
     naive_read = [p.digit for p in predict.classify(model, np.stack([preprocess.naive(i)
                                                                      for i in images]))]
     return float(np.mean(ours_read == labels)), float(np.mean(naive_read == labels))

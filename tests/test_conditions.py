@@ -60,28 +60,19 @@ def test_one_pixel_line_is_read_as_a_one(model, size, paper, pen):
     assert predict.predict(model, picture).digit == 1
 
 
-def read_share(model, pictures, labels) -> tuple[float, float]:
-    read = predict.predict_each(model, pictures)
-    right = np.mean([r is not None and r.digit == label
-                     for r, label in zip(read, labels, strict=True)])
-    return float(right), float(np.mean([r is None for r in read]))
-
-
 @needs_real_mnist
 def test_tight_crops_read_as_well_as_with_a_margin(model, test_digits):
     """Reproduction 1: digits cropped to their ink, edge to edge, were 62.7% read (5.7% called
     blank) against 99.7% with a 3-pixel margin: strokes at the edge were taken for lines."""
-    digits, labels = test_digits
-    right, blank = read_share(model, (conditions.tight_crop(d) for d in digits), labels)
-    assert right >= conditions.FLOOR and blank <= conditions.BLANK_CEILING, (right, blank)
+    row = conditions.measure(model, *test_digits, {"tight crop": conditions.tight_crop})[0]
+    assert row["accuracy"] >= conditions.FLOOR and row["blank"] <= conditions.BLANK_CEILING, row
 
 
 @needs_real_mnist
 def test_faint_ink_reads_like_mnist(model, test_digits):
     """Reproduction 3: ink only 24 grey levels darker than the paper was 97.7% read, 1% blank."""
-    digits, labels = test_digits
-    right, blank = read_share(model, (conditions.faint(d) for d in digits), labels)
-    assert right >= 0.98 and blank <= conditions.BLANK_CEILING, (right, blank)
+    row = conditions.measure(model, *test_digits, {"faint": conditions.faint})[0]
+    assert row["accuracy"] >= 0.98 and row["blank"] <= conditions.BLANK_CEILING, row
 
 
 @needs_real_mnist
