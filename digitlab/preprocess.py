@@ -176,7 +176,7 @@ def ink(grey: np.ndarray) -> np.ndarray:
     darker = np.square(np.clip(-flat, 0, None)).sum() >= np.square(np.clip(flat, 0, None)).sum()
     first = np.clip(-flat if darker else flat, 0, None)
     grain = _grain(flat)
-    if float(_stroke_peak(first)) < max(MIN_CONTRAST, 6 * grain):
+    if _stroke_peak(first) < max(MIN_CONTRAST, 6 * grain):
         raise NoDigitFound("no digit found: the picture is blank (no ink stands out from the "
                            "paper)")
     likely_ink = ndimage.binary_dilation(first > 0.1 * first.max(), iterations=2)
