@@ -223,12 +223,9 @@ def _lines_across(mask: np.ndarray) -> list[np.ndarray]:
     length = max(2, width // 4)
     runs = ndimage.minimum_filter1d(tolerant.astype(np.uint8), length, axis=1)  # 1-D opening,
     runs = ndimage.maximum_filter1d(runs, length, axis=1).astype(bool)  # fast for any length
-    bands, _ = ndimage.label(runs.any(axis=1))  # consecutive rows that hold long runs
     edge, thin = max(1, width // 20), 2 + max(3, width // 25)  # 2: the rows `tolerant` adds
     lines = []
-    for (rows,) in ndimage.find_objects(bands):
-        if rows.stop - rows.start > thin:  # a stroke's worth thick: the digit's own
-            continue
+    for rows in _thin_bands(runs, thin):
         covered = runs[rows].any(axis=0)  # a line may be broken where it crosses the digit
         if covered.mean() > 0.6 and covered[:edge].any() and covered[-edge:].any():
             line = np.zeros_like(mask)
@@ -240,6 +237,21 @@ def _lines_across(mask: np.ndarray) -> list[np.ndarray]:
             line[:, mask[above] & mask[below]] = False
             lines.append(line)
     return lines
+
+
+def _thin_bands(runs: np.ndarray, thin: int) -> list[slice]:
+    """Runs of consecutive rows that hold long runs and are at most `thin` rows thick. Where a
+    ruled line touches a stroke along it, their band is thick: the line is then the rows within
+    it that are mostly run, apart from the stroke's rows, which are not."""
+    bands = []
+    for (rows,) in ndimage.find_objects(ndimage.label(runs.any(axis=1))[0]):
+        if rows.stop - rows.start > thin:  # a stroke's worth thick: look for a line inside
+            inner, _ = ndimage.label(runs[rows].mean(axis=1) > 0.6)
+            bands += [slice(rows.start + part.start, rows.start + part.stop)
+                      for (part,) in ndimage.find_objects(inner) if part.stop - part.start <= thin]
+        else:
+            bands.append(rows)
+    return bands
 
 
 def _runs_past(line: np.ndarray, rest: np.ndarray, margin: float) -> bool:

@@ -107,6 +107,12 @@ def test_ruled_lines_are_removed(reference):
     close_to(reference, "0", image, floor=0.85)
 
 
+def test_a_ruled_line_along_a_stroke_is_removed(reference):
+    image = np.asarray(draw("7"), np.float32) / 255  # the 7's bar fills rows 41 to 59
+    image[38:41, :] = np.minimum(image[38:41, :], 0.55)  # a line resting on top of the bar
+    close_to(reference, "7", image)
+
+
 def test_a_frame_around_the_digit_is_removed(reference):
     framed = draw("0")
     ImageDraw.Draw(framed).rectangle([8, 8, SIZE - 9, SIZE - 9], outline=0, width=3)
