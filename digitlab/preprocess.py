@@ -323,7 +323,8 @@ def _thicken(cropped: np.ndarray, factor: float) -> np.ndarray:
     mask = cropped > 0.25
     if not mask.any():  # only faint ink: nothing to measure
         return cropped
-    width = 4 * float(ndimage.distance_transform_edt(mask)[mask].mean())  # a band's mean is w/4
+    # Across a band w pixels wide the distances to its edge run 1, 2, ..., 2, 1: mean (w + 2) / 4.
+    width = 4 * float(ndimage.distance_transform_edt(mask)[mask].mean()) - 2
     missing = STROKE / factor - width  # in working pixels
     if missing < 1:
         return cropped
