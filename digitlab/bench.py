@@ -55,7 +55,7 @@ def time_drawing(repeats: int) -> list[float]:
     """Seconds from the end of a stroke on the 280x280 pad to the ten probabilities: render the
     strokes, make the 28x28 input, call the shipped model directly (as the pad does)."""
     from digitlab import predict, pretrained
-    from digitlab.pad import digit_image
+    from digitlab.strokes import digit_image
 
     model = pretrained.load()
     seven = [[(80, 60), (200, 60), (150, 150), (120, 240)], [(110, 150), (190, 150)]]

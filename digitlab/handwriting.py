@@ -31,7 +31,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from digitlab import predict, preprocess
-from digitlab.pad import render
+from digitlab.strokes import render
 
 FONTS = {  # Debian package -> font files it installs
     "fonts-dkg-handwriting": ["/usr/share/fonts/truetype/fifthhorseman/dkg.ttf",

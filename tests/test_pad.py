@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from digitlab import pad as pads
+from digitlab import strokes
 
 
 class Fixed:
@@ -27,14 +28,14 @@ def stroke(pad, points):
 
 
 def test_render_draws_thick_round_strokes_and_dots():
-    ink = pads.render([[(50, 50), (50, 150)], [(200, 200)]], size=280, width=18)
+    ink = strokes.render([[(50, 50), (50, 150)], [(200, 200)]], size=280, width=18)
     assert ink.shape == (280, 280) and ink[100, 50] == 1 and ink[100, 70] == 0
     assert ink[200, 200] == 1 and ink[200, 207] == 1 and ink[200, 212] == 0  # a round dot
 
 
 def test_digit_image_is_mnist_shaped_or_none():
-    assert pads.digit_image([], 280, 18) is None
-    image = pads.digit_image([[(140, 40), (140, 240)]], 280, 18)
+    assert strokes.digit_image([], 280, 18) is None
+    image = strokes.digit_image([[(140, 40), (140, 240)]], 280, 18)
     assert image.shape == (28, 28) and image.max() == pytest.approx(1)
 
 

@@ -17,8 +17,9 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from conftest import draw, idx_bytes
-from digitlab import data, pad
+from digitlab import data
 from digitlab import preprocess as pp
+from digitlab import strokes as pad_strokes
 
 bounded = settings(max_examples=60, deadline=None, derandomize=True)
 
@@ -87,7 +88,7 @@ coordinate = st.floats(allow_nan=True, allow_infinity=True, width=32)
        st.floats(0.5, 40))
 @example([[]], 1.0)  # found: an empty stroke was an IndexError
 def test_any_strokes_on_the_pad(strokes, width):
-    image = pad.digit_image(strokes, 280, width)
+    image = pad_strokes.digit_image(strokes, 280, width)
     assert image is None or (image.shape == (28, 28) and np.isfinite(image).all()
                              and image.min() >= 0 and image.max() <= 1)
 
