@@ -34,17 +34,17 @@ test: $(BIN)/digitlab
 	$(BIN)/python -m pytest
 
 lint: $(BIN)/digitlab
-	$(BIN)/ruff check digitlab tests notebooks conftest.py
+	$(BIN)/ruff check digitlab tools tests notebooks conftest.py
 
 doctor: $(BIN)/digitlab
 	$(BIN)/digitlab doctor
 
 bench: $(BIN)/digitlab
-	$(BIN)/python -m digitlab.bench
+	$(BIN)/python -m tools.bench
 
 # Every notebook in full mode, timed, with the figures each one reports (the README's table).
 lessons: $(BIN)/digitlab
-	$(BIN)/python -m digitlab.lessons
+	$(BIN)/python -m tools.run_lessons
 
 # After upgrading packages on purpose (and re-running the tests): pin what is installed now. The
 # pins hold on Python 3.11 and 3.12; 3.10 lacks some of these versions and gets the lower bounds.

@@ -128,7 +128,7 @@ def nb02_ex1(sparse_accuracy, one_hot_accuracy) -> bool:
     return _verdict(abs(sparse_accuracy - one_hot_accuracy) < 0.005,
                     "the same loss written two ways gives the same training.",
                     f"{sparse_accuracy:.2%} against {one_hot_accuracy:.2%}: seed both runs the "
-                    "same (train.set_seed(0) before building each model), one-hot encode with "
+                    "same (training.set_seed(0) before building each model), one-hot encode with "
                     "keras.utils.to_categorical and use categorical_crossentropy")
 
 

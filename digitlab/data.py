@@ -374,27 +374,6 @@ def shift(images: np.ndarray, dx: int = 0, dy: int = 0) -> np.ndarray:
     return out
 
 
-def distort(images: np.ndarray, seed: int = 0, alpha: float = 34.0,
-            sigma: float = 4.0) -> np.ndarray:
-    """Elastic distortions (Simard et al., 2003): every pixel moved along a random field smoothed
-    by a Gaussian of `sigma` px and scaled by `alpha`, so strokes bend as a hand's do.
-
-    Keras' RandomElasticTransform ties its smoothing to its strength (at most 1.4 px on 28x28,
-    which tears strokes apart) and is slow on a CPU, so the copies are made here, once.
-    """
-    from scipy.ndimage import gaussian_filter, map_coordinates
-
-    rng = np.random.default_rng(seed)
-    height, width = images.shape[-2:]
-    rows, cols = np.mgrid[:height, :width].astype(np.float32)
-    out = np.empty_like(images)
-    for i, image in enumerate(images):
-        dy, dx = (alpha * gaussian_filter(rng.uniform(-1, 1, (height, width)), sigma)
-                  for _ in range(2))
-        out[i] = map_coordinates(image, [rows + dy, cols + dx], order=1, mode="constant")
-    return out
-
-
 def make_dataset(x: np.ndarray, y: np.ndarray, batch_size: int = 128, shuffle: bool = False,
                  seed: int = 0):
     """A batched, prefetched `tf.data.Dataset` of (images scaled to [0, 1], labels)."""

@@ -3,7 +3,8 @@
 import json
 
 from conftest import REAL_DATA, needs_real_mnist, write_idx
-from digitlab import bench, data
+from digitlab import data
+from tools import bench
 
 
 def test_timings_quick(tiny, tmp_path, monkeypatch, capsys):

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from conftest import REAL_DATA, needs_real_mnist
-from digitlab import conditions, predict, preprocess, pretrained
+from digitlab import predict, preprocess, pretrained
+from tools import conditions
 
 
 @pytest.fixture(scope="module")

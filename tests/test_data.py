@@ -244,18 +244,6 @@ def test_make_dataset_batches_scaled_images(tiny):
     assert sorted(seen) == sorted(y)  # shuffling keeps every example exactly once
 
 
-def test_distort_bends_strokes_reproducibly_and_keeps_the_ink():
-    images = np.zeros((3, 28, 28), np.uint8)
-    images[:, 6:22, 12:16] = 255  # a thick upright bar
-    bent = data.distort(images, seed=1)
-    assert bent.shape == images.shape and bent.dtype == np.uint8
-    np.testing.assert_array_equal(bent, data.distort(images, seed=1))  # same seed, same bends
-    assert not np.array_equal(bent[0], bent[1])  # each image its own field
-    assert not np.array_equal(bent[0], images[0])
-    assert 0.7 < bent.sum() / images.sum() < 1.3  # moved, not erased or smeared out
-    np.testing.assert_array_equal(data.distort(images, alpha=0), images)
-
-
 def test_shift_moves_ink_and_fills_with_paper():
     image = np.zeros((28, 28), np.uint8)
     image[10, 12] = 200

@@ -5,7 +5,7 @@ import json
 import numpy as np
 
 from conftest import require
-from digitlab import handwriting as hw
+from tools import handwriting as hw
 
 
 def test_sources_are_dark_ink_on_light_paper_with_labels():

@@ -1,4 +1,4 @@
-"""The lessons runner: notebooks report figures, the runner executes them and collects them."""
+"""The lessons runner (tools.run_lessons): notebooks report figures, the runner collects them."""
 
 import json
 
@@ -8,6 +8,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 from digitlab import lessons
+from tools import run_lessons
 
 
 def test_report_shows_a_table_and_tags_the_figures(monkeypatch):
@@ -32,7 +33,7 @@ def test_runner_executes_and_collects(tmp_path, capsys, monkeypatch):
         "report(quick=os.environ['DIGITLAB_QUICK'] == '1', answer=0.5)")])
     path = tmp_path / "99_tiny.ipynb"
     nbformat.write(nb, path)
-    assert lessons.main([str(path), "--quick", "--out", str(tmp_path / "out")]) == 0
+    assert run_lessons.main([str(path), "--quick", "--out", str(tmp_path / "out")]) == 0
     assert "| 99_tiny.ipynb |" in capsys.readouterr().out
     saved = json.loads((tmp_path / "out" / "lessons.json").read_text())
     assert saved["mode"] == "quick"
@@ -51,7 +52,7 @@ def test_a_failing_notebook_is_reported_and_the_rest_still_run(tmp_path, capsys)
         new_code_cell("assert 1 == 2, 'broken on purpose'")]), bad)
     nbformat.write(new_notebook(cells=[new_code_cell(
         "from digitlab.lessons import report\nreport(after=2)")]), good)
-    assert lessons.main([str(bad), str(good), "--quick", "--out", str(tmp_path / "out")]) == 1
+    assert run_lessons.main([str(bad), str(good), "--quick", "--out", str(tmp_path / "out")]) == 1
     out = capsys.readouterr().out
     assert "| 01_bad.ipynb |" in out and "**FAILED**: AssertionError: broken on purpose" in out
     results = json.loads((tmp_path / "out" / "lessons.json").read_text())["results"]

@@ -1,4 +1,4 @@
-"""Reading digits with the shipped model: single digits, numbers, the command line, the recipe."""
+"""Reading digits with the shipped model: single digits, numbers, the command line."""
 
 import json
 import subprocess
@@ -10,7 +10,6 @@ from PIL import Image, ImageDraw
 
 from conftest import REAL_DATA, draw, needs_real_mnist
 from digitlab import predict, pretrained
-from digitlab.train import QUICK_EXAMPLES
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +57,8 @@ def test_each_shipped_network_has_its_card():
     for name, card in cards.items():
         assert card["test_accuracy"] >= 0.99
         assert card["recipe"]["seed"] == 0 and card["date"]
-        assert card["recipe"]["network"].startswith(pretrained.NETWORKS[name])
+        assert card["recipe"]["network"].startswith({"lenet": "LeNet",
+                                                     "deep_cnn_128": "the deep CNN"}[name])
         assert pretrained.MEMBERS[name].stat().st_size < 2_000_000  # small enough to ship
 
 
@@ -73,7 +73,7 @@ def test_the_shipped_model_averages_its_two_networks(model):
 @needs_real_mnist
 def test_the_shipped_model_reads_mnist_test_set(model):
     from digitlab import data
-    from digitlab.train import accuracy
+    from digitlab.training import accuracy
 
     (_, _), (x_test, y_test) = data.load_mnist()
     assert accuracy(model, x_test, y_test) >= 0.99
@@ -202,32 +202,3 @@ def test_cli_number_shows_each_digits_confidence_and_refuses_unsure_ones(tmp_pat
 def test_cli_says_so_when_the_model_is_missing(tmp_path, files):
     result = run_cli("--model", str(tmp_path / "none.keras"), files[0][0])
     assert result.returncode == 2 and "cannot load the model" in result.stderr
-
-
-def test_training_command_makes_every_member_of_the_ensemble_and_its_card(tmp_path, monkeypatch):
-    monkeypatch.setenv("DIGITLAB_QUICK", "1")  # a subset, to test the command, not the model
-    members = {name: tmp_path / file.name for name, file in pretrained.MEMBERS.items()}
-    monkeypatch.setattr(pretrained, "MEMBERS", members)
-    args = ["--epochs", "1", "--distorted-copies", "1", "--font-digits", "1"]
-    assert pretrained.main(args) == 0
-    cards = pretrained.cards()
-    assert list(cards) == ["lenet", "deep_cnn_128"]
-    for name, card in cards.items():
-        assert json.loads(members[name].with_suffix(".json").read_text()) == card
-        # a quick mix of MNIST, bent copies and font digits, as many as `fit` keeps in quick mode
-        assert card["recipe"]["training_images"] == QUICK_EXAMPLES
-        assert 0 < card["test_accuracy"] <= 1
-        assert members[name].stat().st_mode & 0o444 == 0o444  # readable by all on a shared install
-    assert cards["lenet"]["test_accuracy"] > 0.5  # it learned (batch norm needs more steps)
-    assert pretrained.load(members["lenet"]).count_params() == 61_706
-    # weights only: the optimiser state would triple the file
-    assert members["lenet"].stat().st_size < 400_000
-    assert pretrained.load().count_params() == 61_706 + 455_210
-    assert not list(tmp_path.glob(".*"))  # no temporary files left behind
-
-
-@pytest.mark.parametrize("args", [["--out", "x.keras"], ["--network", "deep_cnn"]])
-def test_training_command_refuses_to_guess_where_a_model_goes(args):
-    with pytest.raises(SystemExit) as exit_:
-        pretrained.main(args)
-    assert exit_.value.code == 2

@@ -50,17 +50,17 @@ def test_classic_split(mnist):
 
 def test_same_seed_same_accuracy_to_the_fourth_decimal(mnist):
     """What an instructor promises a class: rerun with the same seed, get the same number."""
-    from digitlab import keras, models, train
+    from digitlab import keras, models, training
 
     (x_train, y_train), (x_test, y_test) = mnist
 
     def small_run(seed):
-        train.set_seed(seed)
+        training.set_seed(seed)
         model = models.lenet()
         model.compile(keras.optimizers.Adam(2e-3), "sparse_categorical_crossentropy")
-        train.fit(model, (x_train[:3000], y_train[:3000]), epochs=1, batch_size=64, seed=seed,
+        training.fit(model, (x_train[:3000], y_train[:3000]), epochs=1, batch_size=64, seed=seed,
                   progress=False)
-        return (train.accuracy(model, x_test[:2000], y_test[:2000]),
+        return (training.accuracy(model, x_test[:2000], y_test[:2000]),
                 model.get_layer("conv1").get_weights()[0])
 
     (first, weights), (again, same_weights), (_, other_weights) = map(small_run, (0, 0, 1))

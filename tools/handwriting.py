@@ -1,4 +1,4 @@
-"""`python -m digitlab.handwriting`: how well does a model read handwriting that is not MNIST?
+"""`python -m tools.handwriting`: how well does a model read handwriting that is not MNIST?
 
 Three sources, none of them MNIST, each shown as dark ink on light paper (as a scan or a photo
 would be, so the naive way's blind invert is given its best case):
@@ -191,7 +191,7 @@ def font_digits(rng: np.random.Generator, per_digit: int, fonts: dict[str, list[
     return images, np.array(labels), sorted(set(missing))
 
 
-@functools.cache  # `python -m digitlab.pretrained` trains two networks on them: draw them once
+@functools.cache  # `tools.train_shipped` trains two networks on them: draw them once
 def training_font_digits(per_digit: int, seed: int = 2) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """TRAINING_FONTS' digits made MNIST-like by `preprocess` (uint8 28x28), their labels, and the
     packages not installed. Seed 2: the measured and validation sources use 0 and 1."""
@@ -252,7 +252,7 @@ def validation_sources(quick: bool = False) -> tuple[Sources, list[str]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m digitlab.handwriting", description=__doc__,
+    p = argparse.ArgumentParser(prog="python -m tools.handwriting", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", help="a .keras model (default: the one digitlab ships)")
     p.add_argument("--quick", action="store_true", help="a few hundred pictures: a smoke test")

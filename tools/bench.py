@@ -1,4 +1,4 @@
-"""`python -m digitlab.bench`: time what a student waits for; print Markdown tables, save JSON
+"""`python -m tools.bench`: time what a student waits for; print Markdown tables, save JSON
 and a plot.
 
 Training: each recipe in `digitlab.recipes` (the classic tutorials' and digitlab's) trains in a
@@ -20,7 +20,7 @@ import sys
 import time
 from pathlib import Path
 
-from digitlab.lessons import peak_memory_mb
+from tools.run_lessons import peak_memory_mb
 
 TRAINING = {  # --only name -> (network, target test accuracy, target seconds of training)
     "raw-mlp": ("raw MLP", 0.98, 20),
@@ -146,7 +146,7 @@ def train_recipe(network: str, name: str, seed: int, quick: bool) -> dict:
     import os
 
     os.environ.pop("DIGITLAB_QUICK", None)  # the recipe, not the lessons' quick mode, decides
-    from digitlab import data, recipes, train
+    from digitlab import data, recipes, training
 
     recipe = recipes.get(network, name)
     (x, y), test = data.load_mnist()
@@ -157,7 +157,7 @@ def train_recipe(network: str, name: str, seed: int, quick: bool) -> dict:
                                      steps=10 if recipe.steps else 0)
     steps = recipe.total_steps(len(train_set[0]))
     every = steps // 10 if recipe.steps else steps // recipe.epochs  # ten points, or each epoch
-    train.set_seed(seed)
+    training.set_seed(seed)
     curve = _TestCurve(*test)
     if recipe.build is None:
         _train_raw(recipe, train_set, curve, seed, every)
@@ -167,8 +167,8 @@ def train_recipe(network: str, name: str, seed: int, quick: bool) -> dict:
         model = recipe.build()
         model.compile(recipe.optimizer(len(train_set[0])), "sparse_categorical_crossentropy")
         record = keras.callbacks.LambdaCallback(on_epoch_end=lambda *_: curve.record(
-            lambda xs, ys: train.accuracy(model, xs, ys)))
-        train.fit(model, train_set, epochs=steps // every, batch_size=recipe.batch_size,
+            lambda xs, ys: training.accuracy(model, xs, ys)))
+        training.fit(model, train_set, epochs=steps // every, batch_size=recipe.batch_size,
                   seed=seed, progress=False, callbacks=[record],
                   steps_per_epoch=every if recipe.steps else None)
     seconds, accuracy = curve.points[-1]
@@ -179,8 +179,9 @@ def train_recipe(network: str, name: str, seed: int, quick: bool) -> dict:
 
 def run_training(network: str, name: str, seed: int, quick: bool) -> dict:
     """`train_recipe` in a fresh Python process (its own memory, nothing cached)."""
-    command = [sys.executable, "-m", "digitlab.bench", "--worker", network, name, str(seed)]
-    done = subprocess.run(command + (["--quick"] if quick else []), capture_output=True, text=True)
+    command = [sys.executable, "-m", "tools.bench", "--worker", network, name, str(seed)]
+    done = subprocess.run(command + (["--quick"] if quick else []), capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parent.parent)  # where `tools` imports
     if done.returncode:
         raise RuntimeError(f"training {name} {network} failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -324,7 +325,7 @@ def _machine() -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m digitlab.bench", description=__doc__,
+    p = argparse.ArgumentParser(prog="python -m tools.bench", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--only", nargs="+", choices=[*TIMINGS, *TRAINING],
                    help="run just these benchmarks")

@@ -5,7 +5,7 @@ import re
 import numpy as np
 import pytest
 
-from digitlab import models, train
+from digitlab import models, training
 
 
 def stripes(n=600, seed=0):
@@ -18,7 +18,7 @@ def stripes(n=600, seed=0):
 
 
 def compiled(seed=0):
-    train.set_seed(seed)
+    training.set_seed(seed)
     model = models.mlp(hidden=(32,))
     model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
@@ -27,31 +27,31 @@ def compiled(seed=0):
 def test_fit_learns_and_times_each_epoch(monkeypatch, capsys):
     monkeypatch.setenv("DIGITLAB_QUICK", "0")
     model = compiled()
-    result = train.fit(model, stripes(), val=stripes(200, seed=1), epochs=3, batch_size=32)
+    result = training.fit(model, stripes(), val=stripes(200, seed=1), epochs=3, batch_size=32)
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 3 and lines[0].startswith("epoch  1/3") and " loss " in lines[0]
     assert re.search(r"val accuracy \d+\.\d\d%", lines[-1])  # accuracies as percentages
     assert len(result.history["loss"]) == 3 and len(result.epoch_seconds) == 3
     assert result.seconds == pytest.approx(sum(result.epoch_seconds))
     assert result.final("val_accuracy") > 0.9
-    assert train.accuracy(model, *stripes(200, seed=2)) > 0.9
+    assert training.accuracy(model, *stripes(200, seed=2)) > 0.9
 
 
 def test_same_seed_same_numbers(monkeypatch):
     monkeypatch.setenv("DIGITLAB_QUICK", "0")
-    runs = [train.fit(compiled(seed=7), stripes(), epochs=2, progress=False, seed=7).history["loss"]
-            for _ in range(2)]
+    runs = [training.fit(compiled(seed=7), stripes(), epochs=2, progress=False,
+                         seed=7).history["loss"] for _ in range(2)]
     assert runs[0] == runs[1]
 
 
 def test_quick_mode_trims_data_and_epochs(monkeypatch):
     monkeypatch.setenv("DIGITLAB_QUICK", "1")
-    x, y = stripes(train.QUICK_EXAMPLES + 100)
-    assert len(train.quick_subset(x, y)[0]) == train.QUICK_EXAMPLES
-    result = train.fit(compiled(), (x, y), epochs=10, progress=False)
-    assert len(result.history["loss"]) == train.QUICK_EPOCHS
+    x, y = stripes(training.QUICK_EXAMPLES + 100)
+    assert len(training.quick_subset(x, y)[0]) == training.QUICK_EXAMPLES
+    result = training.fit(compiled(), (x, y), epochs=10, progress=False)
+    assert len(result.history["loss"]) == training.QUICK_EPOCHS
     monkeypatch.setenv("DIGITLAB_QUICK", "0")
-    assert len(train.quick_subset(x, y)[0]) == len(x)
+    assert len(training.quick_subset(x, y)[0]) == len(x)
 
 
 def test_accuracy_counts_argmax_hits():
@@ -62,13 +62,13 @@ def test_accuracy_counts_argmax_hits():
             return probs
 
     y = np.array([3, 3, 1, 3], np.uint8)
-    assert train.accuracy(Fixed(), np.zeros((4, 28, 28), np.uint8), y) == 0.75
+    assert training.accuracy(Fixed(), np.zeros((4, 28, 28), np.uint8), y) == 0.75
 
 
 def test_steps_per_epoch_validates_every_n_steps(monkeypatch):
     monkeypatch.setenv("DIGITLAB_QUICK", "0")
     model = compiled()
-    result = train.fit(model, stripes(100), val=stripes(50, seed=1), epochs=3, batch_size=32,
+    result = training.fit(model, stripes(100), val=stripes(50, seed=1), epochs=3, batch_size=32,
                        steps_per_epoch=10, progress=False)  # 30 steps: more than 100 images hold
     assert len(result.history["val_accuracy"]) == 3
     assert int(model.optimizer.iterations) == 30

@@ -1,4 +1,4 @@
-"""`python -m digitlab.conditions`: MNIST digits pictured the ways students picture digits.
+"""`python -m tools.conditions`: MNIST digits pictured the ways students picture digits.
 
 Each capture condition renders a 28x28 MNIST digit as a picture a student might hand in: cropped
 edge to edge, drawn with a one-pixel pencil in a paint program, faint, light on dark, on tinted,
@@ -262,7 +262,7 @@ def examples(digit: np.ndarray, conditions: dict[str, Render] = CONDITIONS, seed
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m digitlab.conditions", description=__doc__,
+    p = argparse.ArgumentParser(prog="python -m tools.conditions", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--split", choices=["test", "validation"], default="test",
                    help="MNIST's test digits (to report) or the validation digits (to tune on)")

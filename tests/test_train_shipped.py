@@ -1,0 +1,46 @@
+"""tools.train_shipped: the command that retrains the shipped model, run on a quick subset."""
+
+import json
+
+import pytest
+
+from digitlab import pretrained, recipes
+from digitlab.training import QUICK_EXAMPLES
+from tools import train_shipped
+
+
+def test_shipped_recipes_start_at_their_peak_without_warm_up():
+    for name, recipe in recipes.SHIPPED.items():
+        assert name in pretrained.MEMBERS
+        optimizer = recipe.optimizer(1000)
+        assert float(optimizer.learning_rate) == pytest.approx(2e-3)  # step 0: the peak
+        assert recipe.build().name == "digitlab_digits"
+
+
+def test_training_command_makes_every_member_of_the_ensemble_and_its_card(tmp_path, monkeypatch):
+    monkeypatch.setenv("DIGITLAB_QUICK", "1")  # a subset, to test the command, not the model
+    members = {name: tmp_path / file.name for name, file in pretrained.MEMBERS.items()}
+    monkeypatch.setattr(pretrained, "MEMBERS", members)
+    assert train_shipped.main(["--epochs", "1", "--font-digits", "1"]) == 0
+    cards = pretrained.cards()
+    assert list(cards) == ["lenet", "deep_cnn_128"]
+    for name, card in cards.items():
+        assert json.loads(members[name].with_suffix(".json").read_text()) == card
+        assert card["recipe"]["network"] == recipes.SHIPPED[name].description
+        # a quick mix of MNIST and font digits, as many as `fit` keeps in quick mode
+        assert card["recipe"]["training_images"] == QUICK_EXAMPLES
+        assert 0 < card["test_accuracy"] <= 1
+        assert members[name].stat().st_mode & 0o444 == 0o444  # readable by all on a shared install
+    assert cards["lenet"]["test_accuracy"] > 0.5  # it learned (batch norm needs more steps)
+    assert pretrained.load(members["lenet"]).count_params() == 61_706
+    # weights only: the optimiser state would triple the file
+    assert members["lenet"].stat().st_size < 400_000
+    assert pretrained.load().count_params() == 61_706 + 455_210
+    assert not list(tmp_path.glob(".*"))  # no temporary files left behind
+
+
+@pytest.mark.parametrize("args", [["--out", "x.keras"], ["--network", "deep_cnn"]])
+def test_training_command_refuses_to_guess_where_a_model_goes(args):
+    with pytest.raises(SystemExit) as exit_:
+        train_shipped.main(args)
+    assert exit_.value.code == 2

@@ -1,0 +1,112 @@
+"""`python -m tools.run_lessons`: run the notebooks and report what they measured.
+
+It executes every notebook in full mode (or `--quick`) in a fresh kernel, times it, measures the
+kernel's peak memory, and prints one Markdown table of the figures each notebook shows with
+`digitlab.lessons.report`: the figures in docs/measurements.md and the instructor guide's timings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import json
+import os
+import platform
+import re
+import sys
+import time
+from pathlib import Path
+
+from digitlab.config import QUICK_ENV
+from digitlab.lessons import MIME, format_figure
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+
+
+def peak_memory_mb() -> float | None:
+    """This process's peak resident memory in MB (None where the OS cannot say, e.g. Windows)."""
+    try:
+        import resource
+    except ImportError:
+        return None
+    # ru_maxrss is KiB on Linux, bytes on macOS
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (2**20 if sys.platform == "darwin" else 2**10)
+
+
+# Run last in the notebook's kernel (where this folder cannot be imported): its peak memory.
+PEAK_MEMORY_CELL = f"""\
+import sys
+from IPython.display import display
+{inspect.getsource(peak_memory_mb)}
+display({{"{MIME}": {{"peak_memory_mb": peak_memory_mb()}}}}, raw=True)
+"""
+
+
+def run(path: Path, quick: bool, save_dir: Path | None) -> dict:
+    """Execute one notebook top to bottom in a fresh kernel; return its figures and run time."""
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell(PEAK_MEMORY_CELL))
+    before = os.environ.get(QUICK_ENV)
+    os.environ[QUICK_ENV] = "1" if quick else "0"  # the kernel inherits our environment
+    error = None
+    start = time.perf_counter()
+    try:
+        NotebookClient(nb, timeout=None, kernel_name="python3",
+                       resources={"metadata": {"path": str(path.parent)}}).execute()
+    except CellExecutionError as e:  # keep what ran: the figures so far, the executed notebook
+        error = re.sub(r"\x1b\[[0-9;]*m", "", str(e)).strip().splitlines()[-1]  # no colours
+    finally:
+        seconds = time.perf_counter() - start
+        if before is None:
+            os.environ.pop(QUICK_ENV)
+        else:
+            os.environ[QUICK_ENV] = before
+    figures = {}
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            figures.update(output.get("data", {}).get(MIME, {}))
+    peak = figures.pop("peak_memory_mb", None)
+    if save_dir:
+        save_dir.mkdir(parents=True, exist_ok=True)
+        nb.cells.pop()  # the executed copy as the student would see it
+        nbformat.write(nb, save_dir / path.name)
+    return {"notebook": path.name, "seconds": seconds, "peak_memory_mb": peak,
+            "figures": figures, "error": error}
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m tools.run_lessons", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("notebooks", nargs="*", type=Path, help="default: every notebook, in order")
+    p.add_argument("--quick", action="store_true", help="run in quick mode instead of full")
+    p.add_argument("--out", type=Path, default=Path("bench-results/lessons"),
+                   help="where the executed notebooks and lessons.json go")
+    args = p.parse_args(argv)
+    paths = args.notebooks or sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+    print("| notebook | run time | peak memory | measured |\n|---|---|---|---|", flush=True)
+    results = []
+    for path in paths:
+        result = run(path, args.quick, args.out)
+        results.append(result)
+        measured = ", ".join(f"{k.replace('_', ' ')} {format_figure(k, v)}"
+                             for k, v in result["figures"].items())
+        if result["error"]:
+            measured = f"**FAILED**: {result['error']}; before that: {measured}"
+        memory = f"{result['peak_memory_mb']:,.0f} MB" if result["peak_memory_mb"] else "?"
+        print(f"| {result['notebook']} | {result['seconds']:.0f} s | {memory} | {measured} |",
+              flush=True)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "lessons.json").write_text(json.dumps({
+        "mode": "quick" if args.quick else "full", "date": time.strftime("%Y-%m-%d"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python "
+                   f"{platform.python_version()}", "results": results}, indent=2))
+    return 1 if any(r["error"] for r in results) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
