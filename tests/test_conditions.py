@@ -76,6 +76,12 @@ def test_faint_ink_reads_like_mnist(model, test_digits):
     assert row["accuracy"] >= 0.98 and row["blank"] <= conditions.BLANK_CEILING, row
 
 
+def test_a_fresh_sample_shares_no_digit_with_the_default_one():
+    first, fresh = conditions.sample(10_000, 1000), conditions.sample(10_000, 1000, fresh=True)
+    assert len(set(first)) == len(set(fresh)) == 1000 and not set(first) & set(fresh)
+    np.testing.assert_array_equal(first, conditions.sample(10_000, 1000))  # the same every run
+
+
 @needs_real_mnist
 def test_grid_command_prints_every_condition(tmp_path, capsys):
     out, figure = tmp_path / "grid.json", tmp_path / "grid.png"

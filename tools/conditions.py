@@ -223,6 +223,15 @@ CONDITIONS: dict[str, Render] = {
 }
 
 
+def sample(total: int, count: int, fresh: bool = False) -> np.ndarray:
+    """Which `count` of `total` digits a run reads (seed 0), or with `fresh` as many others."""
+    chosen = np.random.default_rng(0).choice(total, min(count, total), replace=False)
+    if fresh:
+        rest = np.setdiff1d(np.arange(total), chosen)
+        chosen = np.random.default_rng(1).choice(rest, min(count, len(rest)), replace=False)
+    return chosen
+
+
 def measure(model, digits: np.ndarray, labels: np.ndarray,
             conditions: dict[str, Render] = CONDITIONS, seed: int = 0) -> list[dict]:
     """Per condition: the share of the digits read right, and the share called blank."""
@@ -267,9 +276,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--split", choices=["test", "validation"], default="test",
                    help="MNIST's test digits (to report) or the validation digits (to tune on)")
     p.add_argument("--count", type=int, default=1000, help="digits per condition (default 1000)")
+    p.add_argument("--fresh", action="store_true",
+                   help="read other digits than the default run does: a check on digits that "
+                        "no earlier run has seen")
     p.add_argument("--model", help="a .keras model (default: the one digitlab ships)")
     p.add_argument("--json", type=Path, default=None,
-                   help="default: bench-results/conditions-SPLIT.json")
+                   help="default: bench-results/conditions-SPLIT[-fresh].json")
     p.add_argument("--figure", type=Path, default=None,
                    help="also save a picture of one digit under every condition here")
     args = p.parse_args(argv)
@@ -280,11 +292,11 @@ def main(argv: list[str] | None = None) -> int:
         digits, labels = x_test, y_test
     else:
         (_, _), (digits, labels) = data.split(x_train, y_train)
-    chosen = np.random.default_rng(0).choice(len(digits), min(args.count, len(digits)),
-                                             replace=False)
+    chosen = sample(len(digits), args.count, args.fresh)
     digits, labels = digits[chosen], labels[chosen]
     model = pretrained.load(args.model)
-    print(f"{len(digits):,} {args.split} digits per condition\n")
+    print(f"{len(digits):,} {args.split} digits per condition"
+          f"{', none of those the default run reads' * args.fresh}\n")
     print("| condition | read right | called blank |")
     print("|---|---|---|")
     rows = measure(model, digits, labels)
@@ -297,7 +309,7 @@ def main(argv: list[str] | None = None) -> int:
     met = not missed and mean >= MEAN_FLOOR
     print(f"\nfloors ({FLOOR:.0%} each, at most {BLANK_CEILING:.1%} blank, mean "
           f"{MEAN_FLOOR:.1%}): {'met' if met else 'missed: ' + ', '.join(missed or ['mean'])}")
-    out = args.json or Path(f"bench-results/conditions-{args.split}.json")
+    out = args.json or Path(f"bench-results/conditions-{args.split}{'-fresh' * args.fresh}.json")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"date": time.strftime("%Y-%m-%d"), "split": args.split,
                                "rows": rows, "mean": mean, "floors_met": met}, indent=2))
