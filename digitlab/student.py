@@ -3,8 +3,9 @@
 The source notebooks mark solutions as nbgrader does (`### BEGIN SOLUTION` ... `### END
 SOLUTION`, in cells whose metadata marks them as solution cells), so `nbgrader
 generate_assignment` can use them as they are. `digitlab student SRC OUT` makes the same
-student versions without nbgrader, and turns each `assert checks.…(…)` into a plain call, so a
-wrong answer gets a hint rather than an error.
+student versions without nbgrader, turns each `assert checks.…(…)` into a plain call, so a
+wrong answer gets a hint rather than an error, and leaves out the cells tagged `check`, which
+only test the lesson's own results (nbval runs them in CI).
 """
 
 from __future__ import annotations
@@ -40,11 +41,15 @@ def strip_solutions(source: str) -> str:
     return _CHECK.sub(r"\1\2;", "\n".join(lines))
 
 
+CHECK_TAG = "check"  # a cell that only checks the lesson's results: CI runs it, students skip it
+
+
 def student_notebook(nb):
-    """A copy of the notebook `nb` as students get it: no solutions, no outputs."""
+    """A copy of the notebook `nb` as students get it: no solutions, no check cells, no outputs."""
     import copy
 
     nb = copy.deepcopy(nb)
+    nb.cells = [c for c in nb.cells if CHECK_TAG not in c.metadata.get("tags", [])]
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.source = strip_solutions(cell.source)

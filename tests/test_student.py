@@ -110,10 +110,23 @@ def test_a_broken_notebook_stops_the_command_before_anything_is_written(tmp_path
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_student_version_is_the_lesson_up_to_its_first_exercise(path, versions):
-    """Up to its first exercise a student version is the lesson, cell for cell (cleared of
-    outputs), so nbval's run of the lesson runs it too: running it again would test nothing."""
-    lesson = nbformat.read(path, as_version=4).cells
+    """Up to its first exercise a student version is the lesson less its check cells, cell for
+    cell (cleared of outputs), so nbval's run of the lesson runs it too: running it again would
+    test nothing."""
+    lesson = [c for c in nbformat.read(path, as_version=4).cells
+              if student.CHECK_TAG not in c.metadata.get("tags", [])]
     cells = nbformat.read(versions / path.name, as_version=4).cells
     first = next(i for i, c in enumerate(cells) if student.SKELETON in c.source)
     assert [(c.cell_type, c.source) for c in cells[:first]] == [
         (c.cell_type, c.source) for c in lesson[:first]]
+
+
+def test_check_cells_stay_in_the_lesson_and_leave_the_student_version(versions):
+    for path in NOTEBOOKS:
+        lesson = nbformat.read(path, as_version=4).cells
+        checks = [c for c in lesson if student.CHECK_TAG in c.metadata.get("tags", [])]
+        assert all(c.source.lstrip().startswith(("assert", "#", "TARGET", "np.testing"))
+                   for c in checks), path.name
+        version = nbformat.read(versions / path.name, as_version=4).cells
+        assert not [c for c in version if student.CHECK_TAG in c.metadata.get("tags", [])]
+    assert checks  # the last lesson has some

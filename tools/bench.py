@@ -104,24 +104,19 @@ class _TestCurve:
 
 
 def _train_raw(recipe, train, curve: _TestCurve, seed: int, every: int) -> None:
-    """Notebook 01's network in low-level TensorFlow: weights as variables, a GradientTape step."""
+    """Notebook 01's network (`digitlab.raw_mlp`), trained by a GradientTape step."""
     import numpy as np
 
+    from digitlab import raw_mlp
     from digitlab._tf import tf
     from digitlab.data import make_dataset
 
-    sizes = [784, 512, 256, 128, 10]
-    params = [(tf.Variable(tf.random.truncated_normal((n_in, n_out), stddev=0.1, seed=seed + i)),
-               tf.Variable(tf.fill((n_out,), 0.1)))
-              for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True))]
+    params = raw_mlp.init_params(seed)
     variables = [v for pair in params for v in pair]
     optimizer = recipe.optimizer(len(train[0]))
 
     def forward(x):
-        x = tf.reshape(x, (-1, 784))
-        for w, b in params[:-1]:
-            x = x @ w + b if recipe.linear else tf.nn.relu(x @ w + b)
-        return x @ params[-1][0] + params[-1][1]
+        return raw_mlp.forward(params, tf.reshape(x, (-1, 784)), linear=recipe.linear)
 
     @tf.function
     def step(x, y):
