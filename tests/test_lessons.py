@@ -58,3 +58,15 @@ def test_a_failing_notebook_is_reported_and_the_rest_still_run(tmp_path, capsys)
     results = json.loads((tmp_path / "out" / "lessons.json").read_text())["results"]
     assert results[0]["figures"] == {"before": 1} and results[1]["figures"] == {"after": 2}
     assert results[1]["error"] is None
+
+
+def test_full_mode_targets_are_checked_on_the_reported_figures():
+    assert run_lessons.missed_targets("03_lenet_cnn.ipynb", {"test_accuracy": 0.992}) == []
+    missed = run_lessons.missed_targets("04_going_further.ipynb",
+                                        {"classic_sgd_test_accuracy": 0.99, "test_accuracy": 0.995})
+    assert missed == ["classic sgd test accuracy 99.00%, expected 90.00% to 98.00%"]
+    assert "not reported" in run_lessons.missed_targets("02_keras_mlp.ipynb", {})[0]
+    assert run_lessons.missed_targets("00_start_here.ipynb", {}) == []  # promises nothing
+    for notebook, targets in run_lessons.FULL_MODE_TARGETS.items():  # names the lessons report
+        source = (run_lessons.NOTEBOOKS / notebook).read_text()
+        assert all(f"{name}=" in source for name in targets), notebook

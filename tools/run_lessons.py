@@ -3,6 +3,8 @@
 It executes every notebook in full mode (or `--quick`) in a fresh kernel, times it, measures the
 kernel's peak memory, and prints one Markdown table of the figures each notebook shows with
 `digitlab.lessons.report`: the figures in docs/measurements.md and the instructor guide's timings.
+In full mode it checks those figures against what each lesson promises (`FULL_MODE_TARGETS`) and
+exits 1 if a notebook fails or misses one.
 """
 
 from __future__ import annotations
@@ -21,6 +23,29 @@ from digitlab.config import QUICK_ENV
 from digitlab.lessons import MIME, format_figure
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+# What each lesson promises in full mode, checked on the figures it reports: (lowest, highest).
+# Quick mode trains too little to promise anything; the notebooks' own checks cover it.
+FULL_MODE_TARGETS = {
+    "01_raw_mlp.ipynb": {"classic_test_accuracy": (0.90, 0.94),  # the classic tutorial's 92%
+                         "fixed_test_accuracy": (0.975, 1)},
+    "02_keras_mlp.ipynb": {"test_accuracy": (0.98, 1)},
+    "03_lenet_cnn.ipynb": {"test_accuracy": (0.99, 1)},
+    "04_going_further.ipynb": {"classic_sgd_test_accuracy": (0.90, 0.98),  # plain SGD stalls
+                               "test_accuracy": (0.994, 1)},
+    "05_your_handwriting.ipynb": {"digitlab_accuracy": (0.95, 1)},
+}
+
+
+def missed_targets(notebook: str, figures: dict) -> list[str]:
+    """The full-mode targets of `notebook` that its reported `figures` miss, in words."""
+    missed = []
+    for name, (low, high) in FULL_MODE_TARGETS.get(notebook, {}).items():
+        value = figures.get(name)
+        if value is None or not low <= value <= high:
+            shown = "not reported" if value is None else format_figure(name, value)
+            expected = f"{format_figure(name, float(low))} to {format_figure(name, float(high))}"
+            missed.append(f"{name.replace('_', ' ')} {shown}, expected {expected}")
+    return missed
 
 
 def peak_memory_mb() -> float | None:
@@ -95,6 +120,10 @@ def main(argv: list[str] | None = None) -> int:
         results.append(result)
         measured = ", ".join(f"{k.replace('_', ' ')} {format_figure(k, v)}"
                              for k, v in result["figures"].items())
+        if not args.quick and not result["error"]:
+            result["missed"] = missed_targets(path.name, result["figures"])
+            if result["missed"]:
+                measured = f"**MISSED**: {'; '.join(result['missed'])}; {measured}"
         if result["error"]:
             measured = f"**FAILED**: {result['error']}; before that: {measured}"
         memory = f"{result['peak_memory_mb']:,.0f} MB" if result["peak_memory_mb"] else "?"
@@ -105,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
         "mode": "quick" if args.quick else "full", "date": time.strftime("%Y-%m-%d"),
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python "
                    f"{platform.python_version()}", "results": results}, indent=2))
-    return 1 if any(r["error"] for r in results) else 0
+    return 1 if any(r["error"] or r.get("missed") for r in results) else 0
 
 
 if __name__ == "__main__":
