@@ -1,12 +1,16 @@
 """The networks the lessons write out are the ones `digitlab` builds for later lessons and tools."""
 
+import ast
 import json
 from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
+from scipy import ndimage
 
-from digitlab import keras, models, raw_mlp, tf, training
+from conftest import draw
+from digitlab import keras, models, preprocess, raw_mlp, tf, training
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 
@@ -55,3 +59,16 @@ def test_notebook_04_writes_out_the_packages_deep_cnn(batchnorm):
     deep_cnn = lesson_cell("04_going_further.ipynb")["deep_cnn"]
     assert architecture(deep_cnn(batchnorm=batchnorm)) == \
         architecture(models.deep_cnn(batchnorm=batchnorm))
+
+
+def test_notebook_05_writes_out_the_packages_last_preprocessing_step():
+    cells = json.loads((NOTEBOOKS / "05_your_handwriting.ipynb").read_text())["cells"]
+    [source] = ["".join(c["source"]) for c in cells
+                if "lesson-network" in c["metadata"].get("tags", [])]
+    [function] = [node for node in ast.parse(source).body
+                  if isinstance(node, ast.FunctionDef) and node.name == "to_mnist"]
+    names = {"np": np, "Image": Image, "ndimage": ndimage}
+    exec(ast.get_source_segment(source, function), names)  # noqa: S102 (our lesson)
+    for digit in "017":  # strokes as thick as MNIST's: the package widens nothing
+        steps = preprocess.preprocess(draw(digit, width=40), return_steps=True)
+        np.testing.assert_allclose(names["to_mnist"](steps.cropped), steps.digit, atol=1e-6)
