@@ -82,17 +82,15 @@ RECIPES = [
 ]
 
 
-
-
 def _augmented(build: Callable[..., keras.Model]) -> Callable[[], keras.Model]:
     """The network with random rotation, shift and zoom while training, as the shipped model."""
     return lambda: build(augment=models.augmentation(seed=0), name="digitlab_digits")
 
 
 # The shipped model averages two networks trained this way (`python -m tools.train_shipped`), on
-# MNIST less the validation digits and on digits drawn in handwriting fonts: no warm-up, smaller
-# batches and three times the passes of the fast recipes, for the last tenths of a point and the
-# robustness real pictures need.
+# MNIST less the validation digits and on digits drawn in handwriting fonts. Unlike the fast
+# recipes, time is no object here: smaller batches and three times the passes, and augmentation
+# so that the networks tolerate real handwriting.
 SHIPPED = {
     "lenet": Recipe("LeNet", "shipped", "LeNet, rotation/shift/zoom augmentation, batch 64, "
                     "cosine from 2e-3, 15 epochs", _augmented(models.lenet), batch_size=64,
