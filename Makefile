@@ -42,12 +42,14 @@ doctor: $(BIN)/digitlab
 bench: $(BIN)/digitlab
 	$(BIN)/python -m tools.bench
 
-# Every notebook in full mode, timed, with the figures each one reports (the README's table).
+# Every notebook in full mode, timed, with the figures each one reports, checked against each
+# lesson's targets (the table in docs/measurements.md).
 lessons: $(BIN)/digitlab
 	$(BIN)/python -m tools.run_lessons
 
 # After upgrading packages on purpose (and re-running the tests): pin what is installed now. The
-# pins hold on Python 3.11 and 3.12; 3.10 lacks some of these versions and gets the lower bounds.
+# pins apply from Python 3.11 (where they were tested); 3.10 lacks some of these versions, so it
+# gets pyproject's lower bounds alone.
 constraints: $(BIN)/digitlab
 	{ echo "# make constraints: the versions the tests last passed with (Python 3.11, Linux)"; \
 	  $(BIN)/python -m pip freeze --exclude-editable \
