@@ -82,9 +82,13 @@ RECIPES = [
 ]
 
 
-def _augmented(build: Callable[..., keras.Model]) -> Callable[[], keras.Model]:
-    """The network with random rotation, shift and zoom while training, as the shipped model."""
-    return lambda: build(augment=models.augmentation(seed=0), name="digitlab_digits")
+def _shipped(network: str, description: str, build: Callable[..., keras.Model]) -> Recipe:
+    """A shipped network's recipe: random rotation, shift and zoom while training, batch 64, a
+    cosine from 2e-3 without warm-up, 15 epochs."""
+    return Recipe(network, "shipped", f"{description}, rotation/shift/zoom augmentation, batch "
+                  "64, cosine from 2e-3, 15 epochs",
+                  lambda: build(augment=models.augmentation(seed=0), name="digitlab_digits"),
+                  batch_size=64, epochs=15, peak_lr=2e-3, schedule=True, warmup=0)
 
 
 # The shipped model averages two networks trained this way (`python -m tools.train_shipped`), on
@@ -92,15 +96,9 @@ def _augmented(build: Callable[..., keras.Model]) -> Callable[[], keras.Model]:
 # recipes, time is no object here: smaller batches and three times the passes, and augmentation
 # so that the networks tolerate real handwriting.
 SHIPPED = {
-    "lenet": Recipe("LeNet", "shipped", "LeNet, rotation/shift/zoom augmentation, batch 64, "
-                    "cosine from 2e-3, 15 epochs", _augmented(models.lenet), batch_size=64,
-                    epochs=15, peak_lr=2e-3, schedule=True, warmup=0),
-    "deep_cnn_128": Recipe("deep CNN", "shipped", "the deep CNN with batch norm and a 128-unit "
-                           "dense layer, rotation/shift/zoom augmentation, batch 64, cosine from "
-                           "2e-3, 15 epochs",
-                           _augmented(lambda **kw: models.deep_cnn(batchnorm=True, dense=128,
-                                                                   **kw)),
-                           batch_size=64, epochs=15, peak_lr=2e-3, schedule=True, warmup=0),
+    "lenet": _shipped("LeNet", "LeNet", models.lenet),
+    "deep_cnn_128": _shipped("deep CNN", "the deep CNN with batch norm and a 128-unit dense layer",
+                             lambda **kw: models.deep_cnn(batchnorm=True, dense=128, **kw)),
 }
 
 
