@@ -15,12 +15,18 @@ from digitlab import keras, models, preprocess, raw_mlp, tf, training
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 
 
-def lesson_cell(notebook: str) -> dict:
-    """Run the notebook's cells tagged `lesson-network`; return the names they define."""
+def lesson_sources(notebook: str) -> list[str]:
+    """The code of the notebook's cells tagged `lesson-network`."""
     cells = json.loads((NOTEBOOKS / notebook).read_text())["cells"]
     sources = ["".join(c["source"]) for c in cells
                if "lesson-network" in c["metadata"].get("tags", [])]
     assert sources, f"{notebook} tags the cells that write out its network"
+    return sources
+
+
+def lesson_cell(notebook: str) -> dict:
+    """Run the notebook's cells tagged `lesson-network`; return the names they define."""
+    sources = lesson_sources(notebook)
     names = {"keras": keras, "training": training, "tf": tf, "np": np,
              "set_seed": training.set_seed}
     for source in sources:
@@ -62,9 +68,7 @@ def test_notebook_04_writes_out_the_packages_deep_cnn(batchnorm):
 
 
 def test_notebook_05_writes_out_the_packages_last_preprocessing_step():
-    cells = json.loads((NOTEBOOKS / "05_your_handwriting.ipynb").read_text())["cells"]
-    [source] = ["".join(c["source"]) for c in cells
-                if "lesson-network" in c["metadata"].get("tags", [])]
+    [source] = lesson_sources("05_your_handwriting.ipynb")
     [function] = [node for node in ast.parse(source).body
                   if isinstance(node, ast.FunctionDef) and node.name == "to_mnist"]
     names = {"np": np, "Image": Image, "ndimage": ndimage}
