@@ -13,6 +13,7 @@ from digitlab.data import make_dataset, scale
 
 QUICK_EXAMPLES = 6000  # training examples kept in quick mode: enough to learn well above chance
 QUICK_EPOCHS = 2
+QUICK_VALIDATION = 1000  # validation examples kept in quick mode: enough to tell runs apart
 
 
 def set_seed(seed: int = 0) -> None:
@@ -71,7 +72,7 @@ def fit(model: keras.Model, train: tuple, val: tuple | None = None, epochs: int 
 
     With `steps_per_epoch`, an "epoch" is that many batches from an endless shuffled stream:
     a way to validate every N steps. In quick mode it trains on a subset for at most
-    QUICK_EPOCHS epochs.
+    QUICK_EPOCHS epochs, and validates on a subset too.
     """
     x, y = quick_subset(*train)
     if is_quick():
@@ -79,7 +80,8 @@ def fit(model: keras.Model, train: tuple, val: tuple | None = None, epochs: int 
     train_ds = make_dataset(x, y, batch_size, shuffle=True, seed=seed)
     if steps_per_epoch:
         train_ds = train_ds.repeat()
-    val_ds = make_dataset(*val, batch_size=1024) if val is not None else None
+    val_ds = None if val is None else make_dataset(*quick_subset(*val, n=QUICK_VALIDATION),
+                                                   batch_size=1024)
     log = _EpochLog(epochs, progress)
     # shuffle=False: the dataset shuffles itself, seeded, every epoch
     history = model.fit(train_ds, validation_data=val_ds, epochs=epochs, verbose=0,

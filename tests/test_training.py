@@ -48,8 +48,15 @@ def test_quick_mode_trims_data_and_epochs(monkeypatch):
     monkeypatch.setenv("DIGITLAB_QUICK", "1")
     x, y = stripes(training.QUICK_EXAMPLES + 100)
     assert len(training.quick_subset(x, y)[0]) == training.QUICK_EXAMPLES
-    result = training.fit(compiled(), (x, y), epochs=10, progress=False)
+    # validation images past the quick subset are mislabelled: quick mode must not see them
+    x_val, y_val = stripes(training.QUICK_VALIDATION + 1000, seed=1)
+    y_val[training.QUICK_VALIDATION:] = (y_val[training.QUICK_VALIDATION:] + 1) % 10
+    model = compiled()
+    result = training.fit(model, (x, y), (x_val, y_val), epochs=10, progress=False)
     assert len(result.history["loss"]) == training.QUICK_EPOCHS
+    assert result.final("val_accuracy") == pytest.approx(training.accuracy(
+        model, x_val[:training.QUICK_VALIDATION], y_val[:training.QUICK_VALIDATION]), abs=1e-6)
+    assert result.final("val_accuracy") > 0.9
     monkeypatch.setenv("DIGITLAB_QUICK", "0")
     assert len(training.quick_subset(x, y)[0]) == len(x)
 
