@@ -7,10 +7,13 @@ MIME = "application/vnd.digitlab.report+json"
 
 
 def format_figure(name: str, value) -> str:
-    """Durations in seconds, shares in [0, 1] as percentages, other floats to one decimal."""
+    """Durations in seconds, speedups as ×, shares in [0, 1] as percentages, other floats to one
+    decimal."""
     if isinstance(value, float):
         if "seconds" in name:  # a short epoch is not a share: 0.98 s, not 98%
             return f"{value:,.1f} s"
+        if "speedup" in name:  # a ratio of two durations, not a share
+            return f"{value:.1f}×"
         return f"{value:.2%}" if 0 <= value <= 1 else f"{value:,.1f}"
     return f"{value:,}" if isinstance(value, int) else str(value)
 

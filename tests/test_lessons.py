@@ -15,14 +15,15 @@ def test_report_shows_a_table_and_tags_the_figures(monkeypatch):
     shown = []
     monkeypatch.setattr("IPython.display.display", lambda obj, raw: shown.append(obj))
     lessons.report(test_accuracy=np.float32(0.9812), epochs=np.int64(3), images=60000,
-                   seconds_per_epoch=0.98)
+                   seconds_per_epoch=0.98, fast_recipe_speedup=0.8)
     table = shown[0]["text/markdown"]
     assert "| test accuracy | 98.12% |" in table and "| epochs | 3 |" in table
     assert "| images | 60,000 |" in table
     assert "| seconds per epoch | 1.0 s |" in table  # a duration, never a percentage
+    assert "| fast recipe speedup | 0.8× |" in table  # a ratio, never a percentage
     figures = shown[0][lessons.MIME]  # plain JSON types, numpy scalars unwrapped
     assert figures == {"test_accuracy": pytest.approx(0.9812), "epochs": 3, "images": 60000,
-                       "seconds_per_epoch": 0.98}
+                       "seconds_per_epoch": 0.98, "fast_recipe_speedup": 0.8}
     assert type(figures["epochs"]) is int
 
 
@@ -66,6 +67,9 @@ def test_full_mode_targets_are_checked_on_the_reported_figures():
                                         {"classic_sgd_test_accuracy": 0.99, "test_accuracy": 0.995})
     assert missed == ["classic sgd test accuracy 99.00%, expected 90.00% to 98.00%"]
     assert "not reported" in run_lessons.missed_targets("02_keras_mlp.ipynb", {})[0]
+    slower = run_lessons.missed_targets("02_keras_mlp.ipynb", {
+        "test_accuracy": 0.981, "fast_recipe_test_accuracy": 0.982, "fast_recipe_speedup": 0.9})
+    assert slower == ["fast recipe speedup 0.9×, expected at least 1.0×"]
     assert run_lessons.missed_targets("00_start_here.ipynb", {}) == []  # promises nothing
     for notebook, targets in run_lessons.FULL_MODE_TARGETS.items():  # names the lessons report
         source = (run_lessons.NOTEBOOKS / notebook).read_text()
