@@ -22,7 +22,7 @@ def test_timings_quick(tiny, tmp_path, monkeypatch, capsys):
 
 @needs_real_mnist
 def test_everything_quick_on_real_mnist(tmp_path, monkeypatch, capsys):
-    """Every training recipe, classic and digitlab's, for a few steps, each in its own process."""
+    """Every training recipe, classic and digitlab's, for a few steps."""
     monkeypatch.setenv(data.DATA_ENV, str(REAL_DATA))
     out = tmp_path / "bench.json"
     assert bench.main(["--quick", "--json", str(out)]) == 0
@@ -45,6 +45,14 @@ def test_everything_quick_on_real_mnist(tmp_path, monkeypatch, capsys):
     assert "(quick mode)" in shown and shown.count("| reference |") == 4
     for row in rows:
         assert f"| {row['network']} | {row['recipe']}: {row['description']} |" in shown
+
+
+@needs_real_mnist
+def test_a_real_run_trains_in_a_worker_process_of_its_own(monkeypatch):
+    monkeypatch.setenv(data.DATA_ENV, str(REAL_DATA))
+    monkeypatch.setattr(bench, "train_recipe", None)  # nothing may train in this process
+    row = bench.train_in_worker("LeNet", "digitlab", 0, quick=True)
+    assert row["network"] == "LeNet" and len(row["curve"]) == 1 and row["peak_memory_mb"] > 50
 
 
 def test_time_to_target():

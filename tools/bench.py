@@ -5,7 +5,8 @@ Training: each recipe in `digitlab.recipes` (the classic tutorials' and digitlab
 fresh Python process, so its peak memory is its own; after every epoch (for recipes counted in
 steps, at every tenth of the run) the test accuracy is taken, off the clock. digitlab's recipes
 run `--repeats` times with seeds 0, 1, ... and the table gives medians; the classic ones, which
-take far longer, run once.
+take far longer, run once. `--quick` is a smoke test of all that, every recipe for a few steps
+in this one process.
 """
 
 from __future__ import annotations
@@ -13,12 +14,14 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import platform
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+from unittest import mock
 
 from tools.run_lessons import peak_memory_mb
 
@@ -138,7 +141,6 @@ def _train_raw(recipe, train, curve: _TestCurve, seed: int, every: int) -> None:
 def train_recipe(network: str, name: str, seed: int, quick: bool) -> dict:
     """Train one recipe from scratch; its test-accuracy curve, time and peak memory."""
     import dataclasses
-    import os
 
     os.environ.pop("DIGITLAB_QUICK", None)  # the recipe, not the lessons' quick mode, decides
     from digitlab import data, recipes, training
@@ -173,6 +175,15 @@ def train_recipe(network: str, name: str, seed: int, quick: bool) -> dict:
 
 
 def run_training(network: str, name: str, seed: int, quick: bool) -> dict:
+    """One training run: in a worker process of its own, or as a quick smoke test in this one
+    (it measures nothing, so it need not pay for TensorFlow's start-up each time)."""
+    if not quick:
+        return train_in_worker(network, name, seed)
+    with mock.patch.dict(os.environ):  # train_recipe switches the lessons' quick mode off
+        return train_recipe(network, name, seed, quick)
+
+
+def train_in_worker(network: str, name: str, seed: int, quick: bool = False) -> dict:
     """`train_recipe` in a fresh Python process (its own memory, nothing cached)."""
     command = [sys.executable, "-m", "tools.bench", "--worker", network, name, str(seed)]
     done = subprocess.run(command + (["--quick"] if quick else []), capture_output=True, text=True,
@@ -312,8 +323,6 @@ def show(path: Path) -> None:
 
 
 def _machine() -> dict:
-    import os
-
     return {"python": platform.python_version(), "machine": platform.machine(),
             "processor": platform.processor(), "cpus": os.cpu_count(),
             "date": time.strftime("%Y-%m-%d")}
