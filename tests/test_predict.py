@@ -3,13 +3,14 @@
 import json
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
 from conftest import REAL_DATA, draw, needs_real_mnist
-from digitlab import predict, pretrained
+from digitlab import cli, predict, pretrained
 
 
 @pytest.fixture(scope="module")
@@ -109,9 +110,23 @@ def test_reads_a_number_written_with_real_digits(model):
     assert len(digits) == len(picks)
 
 
-def run_cli(*args):
+def run_cli_process(*args):
+    """`digitlab predict ARGS` as a student runs it: a fresh Python, its real exit status."""
     return subprocess.run([sys.executable, "-m", "digitlab", "predict", *args],
                           capture_output=True, text=True, timeout=300, check=False)
+
+
+@pytest.fixture
+def run_cli(capsys):
+    """`digitlab predict ARGS` in this process: the same code without TensorFlow's start-up."""
+    def run(*args):
+        try:
+            code = cli.main(["predict", *args])
+        except SystemExit as e:  # argparse refusing an option
+            code = e.code
+        out = capsys.readouterr()
+        return SimpleNamespace(returncode=code, stdout=out.out, stderr=out.err)
+    return run
 
 
 @pytest.fixture
@@ -126,7 +141,7 @@ def files(tmp_path):
 
 def test_cli_answers_every_good_file_and_fails_on_the_bad_one(files):
     (one, zero), broken = files
-    result = run_cli(one, broken, zero)
+    result = run_cli_process(one, broken, zero)
     assert result.returncode == 1
     lines = [line.split("\t") for line in result.stdout.splitlines()]
     assert [(f, d) for f, d, _ in lines] == [(one, "1"), (zero, "0")]
@@ -134,7 +149,7 @@ def test_cli_answers_every_good_file_and_fails_on_the_bad_one(files):
     assert f"digitlab: {broken}: not an image" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_cli_json_gives_all_probabilities(files):
+def test_cli_json_gives_all_probabilities(files, run_cli):
     (one, _), broken = files
     result = run_cli("--json", one, broken)
     records = [json.loads(line) for line in result.stdout.splitlines()]
@@ -144,7 +159,7 @@ def test_cli_json_gives_all_probabilities(files):
     assert records[1]["file"] == broken and "not an image" in records[1]["error"]
 
 
-def test_cli_reads_the_files_after_a_truncated_jpeg(files, tmp_path):
+def test_cli_reads_the_files_after_a_truncated_jpeg(files, tmp_path, run_cli):
     (one, zero), _ = files
     whole = tmp_path / "seven.jpg"
     draw("7").save(whole, quality=90)
@@ -160,7 +175,8 @@ def test_cli_reads_the_files_after_a_truncated_jpeg(files, tmp_path):
 @pytest.mark.parametrize("inputs, outputs, message", [
     ((32, 32, 3), 10, "does not take 28x28 images"),
     ((28, 28), 1, "does not give ten probabilities")])
-def test_cli_refuses_a_model_that_does_not_read_digits(files, tmp_path, inputs, outputs, message):
+def test_cli_refuses_a_model_that_does_not_read_digits(files, tmp_path, inputs, outputs, message,
+                                                       run_cli):
     from digitlab._tf import keras
 
     wrong = keras.Sequential([keras.Input(inputs), keras.layers.Flatten(),
@@ -171,7 +187,7 @@ def test_cli_refuses_a_model_that_does_not_read_digits(files, tmp_path, inputs, 
     assert "Traceback" not in result.stderr
 
 
-def test_cli_number(tmp_path):
+def test_cli_number(tmp_path, run_cli):
     image = Image.new("L", (300, 220), 255)
     pen = ImageDraw.Draw(image)
     pen.line([(60, 30), (60, 190)], fill=0, width=14)
@@ -182,7 +198,7 @@ def test_cli_number(tmp_path):
     assert result.stdout.split("\t")[1] == "10"
 
 
-def test_cli_number_shows_each_digits_confidence_and_refuses_unsure_ones(tmp_path):
+def test_cli_number_shows_each_digits_confidence_and_refuses_unsure_ones(tmp_path, run_cli):
     """Letters, not digits: every digit's confidence shows, and --min-confidence answers ?."""
     from PIL import ImageFont
 
@@ -199,6 +215,6 @@ def test_cli_number_shows_each_digits_confidence_and_refuses_unsure_ones(tmp_pat
     assert run_cli("--min-confidence", "2", str(tmp_path / "abc.png")).returncode == 2
 
 
-def test_cli_says_so_when_the_model_is_missing(tmp_path, files):
+def test_cli_says_so_when_the_model_is_missing(tmp_path, files, run_cli):
     result = run_cli("--model", str(tmp_path / "none.keras"), files[0][0])
     assert result.returncode == 2 and "cannot load the model" in result.stderr
