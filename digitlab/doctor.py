@@ -16,7 +16,7 @@ PACKAGES = [  # (distribution, shown as, oldest version the course supports)
     ("jupyterlab", "JupyterLab", (4, 0)),
     ("ipywidgets", "ipywidgets", (8, 0)),
 ]
-FRONT_ENDS = ["@jupyter-widgets/jupyterlab-manager", "ipycanvas"]  # JupyterLab extensions
+FRONT_ENDS = ["@jupyter-widgets/jupyterlab-manager", "anywidget"]  # JupyterLab extensions
 
 Check = tuple[bool, str]  # (passed, the line to show, with the fix when it failed)
 

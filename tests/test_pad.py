@@ -20,11 +20,9 @@ class Fixed:
         return probs
 
 
-def stroke(pad, points):
-    pad._down(*points[0])
-    for p in points[1:]:
-        pad._move(*p)
-    pad._up(*points[-1])
+def draw(pad, *strokes):
+    """What the browser sends at the end of a stroke: every stroke so far, one more drawing."""
+    pad.set_state({"strokes": [*pad.strokes, *strokes], "drawn": pad.drawn + 1})
 
 
 def test_render_draws_thick_round_strokes_and_dots():
@@ -39,65 +37,64 @@ def test_digit_image_is_mnist_shaped_or_none():
     assert image.shape == (28, 28) and image.max() == pytest.approx(1)
 
 
-def test_drawing_updates_bars_answer_and_input():
+def test_drawing_sends_back_a_reading_of_the_latest_drawing():
     model = Fixed(digit=4)
     pad = pads.DrawingPad(model)
-    assert "Draw a digit" in pad.answer.value
-    stroke(pad, [(140, 40), (140, 140), (140, 240)])
+    assert pad.reading == {} and pad.prediction is None
+    draw(pad, [(140, 40), (140, 140), (140, 240)])
     assert pad.prediction.digit == 4
-    assert "It reads: <span class='digitlab-digit'>4</span> (70% sure)" in pad.answer.value
-    assert [b.value for b in pad.bars][4] == pytest.approx(0.7)
-    assert pad.bars[4].bar_style == "success" and pad.numbers[4].value == "70%"
+    reading = pad.reading
+    assert reading["drawn"] == 1 and reading["digit"] == 4
+    assert reading["confidence"] == pytest.approx(0.7)
+    assert reading["probabilities"][4] == pytest.approx(0.7) and len(reading["probabilities"]) == 10
+    assert len(reading["image"]) == 784 and max(reading["image"]) == 255  # 28x28, ink 0-255
     assert len(pad.latencies_ms) == 1 and pad.latencies_ms[0] > 0
 
 
-def test_updates_are_throttled_while_drawing():
+def test_strokes_alone_are_not_read_until_the_drawing_number_moves():
+    """The browser sends both at once; Python reads on the number, so never a half message."""
     model = Fixed()
-    pad = pads.DrawingPad(model, every_ms=10_000)
-    pad._down(10, 10)
-    for x in range(11, 60):
-        pad._move(x, 10)
-    assert model.calls == 1  # the first move; the rest come too soon after it
-    pad._up()
-    assert model.calls == 2  # the end of a stroke always updates
+    pad = pads.DrawingPad(model)
+    pad.strokes = [[(10, 10), (60, 10)]]
+    assert model.calls == 0
+    pad.drawn += 1
+    assert model.calls == 1 and pad.reading["drawn"] == 1
 
 
 def test_undo_and_clear():
     pad = pads.DrawingPad(Fixed())
-    stroke(pad, [(100, 40), (100, 240)])
-    stroke(pad, [(60, 60), (200, 60)])
+    draw(pad, [(100, 40), (100, 240)])
+    draw(pad, [(60, 60), (200, 60)])
     pad.undo()
     assert len(pad.strokes) == 1 and pad.prediction is not None
     pad.undo()
-    assert pad.strokes == [] and pad.prediction is None and "Draw a digit" in pad.answer.value
-    stroke(pad, [(100, 40), (100, 240)])
+    assert pad.strokes == [] and pad.prediction is None and "digit" not in pad.reading
+    draw(pad, [(100, 40), (100, 240)])
     pad.clear()
     assert pad.strokes == [] and pad.prediction is None
-    assert all(b.value == 0 for b in pad.bars)
+    assert pad.reading == {"drawn": pad.drawn}  # the browser shows "Draw a digit"
+    pad.undo()  # nothing left to undo: no harm
+    assert pad.strokes == [] and pad.reading == {"drawn": pad.drawn}
 
 
-def test_moves_without_a_pressed_button_draw_nothing():
-    pad = pads.DrawingPad(Fixed())
-    pad._move(10, 10)
-    pad._up(10, 10)
-    assert pad.strokes == [] and pad.prediction is None
-
-
-def test_touch_draws_like_a_mouse():
+def test_a_tap_is_a_dot():
     pad = pads.DrawingPad(Fixed(digit=1))
-    pad.canvas._touch_start_callbacks([(140, 40)])
-    pad.canvas._touch_move_callbacks([(140, 240)])
-    pad.canvas._touch_end_callbacks([])
-    assert len(pad.strokes) == 1 and pad.prediction.digit == 1
+    draw(pad, [(140, 140)])
+    assert pad.prediction is not None
+
+
+def test_the_browser_side_ships_with_the_package():
+    pad = pads.DrawingPad(Fixed())
+    assert "export default" in str(pad._esm) and ".digitlab-pad-root" in str(pad._css)
 
 
 def test_the_shipped_model_reads_a_drawn_one_and_zero():
     from digitlab import pretrained
 
     pad = pads.DrawingPad(pretrained.load())
-    stroke(pad, [(150, 40), (145, 140), (140, 240)])
+    draw(pad, [(150, 40), (145, 140), (140, 240)])
     assert pad.prediction.digit == 1
     pad.clear()
     circle = [(140 + 55 * np.sin(t), 140 - 95 * np.cos(t)) for t in np.linspace(0, 2 * np.pi, 40)]
-    stroke(pad, circle)
+    draw(pad, circle)
     assert pad.prediction.digit == 0

@@ -1,0 +1,133 @@
+"""Driving the course in a real browser: a JupyterLab (or Notebook 7) of its own on 127.0.0.1,
+headless Chromium through Playwright, digits drawn with real mouse movements. Used by the browser
+tests and by `python -m tools.pad_latency`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+PAD_SIZE = 280  # the pad's own pixels; the page may show it smaller
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def jupyter(root: Path, scratch: Path, app: str = "lab") -> Iterator[str]:
+    """A Jupyter server (`lab` or `notebook`) of its own config, data and runtime folders on
+    `root`; yields its URL and stops it, kernels and all."""
+    config = scratch / "config"
+    (config / "labconfig").mkdir(parents=True, exist_ok=True)
+    (config / "labconfig" / "default_setting_overrides.json").write_text(json.dumps(
+        {"@jupyterlab/apputils-extension:notification": {"fetchNews": "false",
+                                                         "checkForUpdates": False}}))
+    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(config), "JUPYTER_PLATFORM_DIRS": "1",
+           "JUPYTER_DATA_DIR": str(scratch / "data"), "IPYTHONDIR": str(scratch / "ipython"),
+           "JUPYTER_RUNTIME_DIR": str(scratch / "runtime")}
+    port, log = free_port(), scratch / f"{app}.log"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "jupyter", app, "--no-browser", "--allow-root", f"--port={port}",
+         "--ServerApp.ip=127.0.0.1", "--IdentityProvider.token=", f"--ServerApp.root_dir={root}"],
+        env=env, stdout=subprocess.DEVNULL, stderr=open(log, "w"),
+        start_new_session=True)  # its own process group: the kernels go down with it
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(f"{url}/api/status", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            raise RuntimeError(f"jupyter {app} did not start:\n{log.read_text()[-2000:]}")
+        yield url
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+
+
+def draw(page, canvas, points) -> None:
+    """Press, move through the points (in pad pixels) and release, as a hand would."""
+    box = canvas.bounding_box()
+    scale = box["width"] / PAD_SIZE
+
+    def at(x, y):
+        return box["x"] + x * scale, box["y"] + y * scale
+
+    page.mouse.move(*at(*points[0]))
+    page.mouse.down()
+    for x, y in points[1:]:
+        page.mouse.move(*at(x, y), steps=3)
+    page.mouse.up()
+
+
+# Jupyter scrolls its notebook panel itself, so the page cannot: scroll that panel instead.
+SCROLL_INTO_VIEW = """element => {
+    let panel = element.parentElement;
+    while (panel && !(panel.scrollHeight > panel.clientHeight
+                      && /auto|scroll/.test(getComputedStyle(panel).overflowY))) {
+        panel = panel.parentElement;
+    }
+    if (!panel) return null;
+    panel.scrollTop += element.getBoundingClientRect().top - panel.getBoundingClientRect().top - 40;
+    return panel.className;
+}"""
+
+
+def bring_into_view(page, element) -> None:
+    """Scroll until the element sits wholly on screen: cells render lazily as they come near."""
+    height = page.viewport_size["height"]
+    for _ in range(40):
+        box = element.bounding_box()
+        if box and 0 <= box["y"] and box["y"] + box["height"] <= height:
+            return
+        element.evaluate(SCROLL_INTO_VIEW)
+        time.sleep(0.25)
+    raise AssertionError(f"could not scroll {element} into view: it is at {element.bounding_box()}")
+
+
+def pad_is_white(page) -> bool:
+    """Whether the pad's canvas shows its white background: the widget is live and drawn."""
+    return page.evaluate("""() => {
+        const c = document.querySelector('canvas.digitlab-pad');
+        if (!c || !c.width) return false;
+        const [r, g, b, a] = c.getContext('2d').getImageData(5, 5, 1, 1).data;
+        return r > 250 && g > 250 && b > 250 && a > 250;
+    }""")
+
+
+def wait_for_pad(page, limit_s: float = 60) -> None:
+    """Poll the canvas's pixels (never sleep a guessed time) until the pad is live."""
+    deadline = time.time() + limit_s
+    while not pad_is_white(page):
+        if time.time() > deadline:
+            raise AssertionError("the pad never showed its white background")
+        time.sleep(0.2)
+
+
+def timings(page) -> dict:
+    """What the pad measured in the browser: {'ink': [ms, ...], 'answer': [ms, ...]}."""
+    text = page.locator(".digitlab-pad-root").first.get_attribute("data-timings")
+    return json.loads(text) if text else {"ink": [], "answer": []}
