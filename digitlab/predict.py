@@ -54,7 +54,7 @@ def classify(model, images: np.ndarray) -> list[Prediction]:
 
 
 def predict(model, source) -> Prediction:
-    """Read the one digit in a picture (path, PIL image or array)."""
+    """Read the one digit in a picture (path, file contents, PIL image or array)."""
     return classify(model, preprocess.preprocess(source)[None])[0]
 
 

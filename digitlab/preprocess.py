@@ -8,6 +8,7 @@ paper, in shadow or not. Each step is a small function; `preprocess` chains them
 
 from __future__ import annotations
 
+import io
 import os
 from dataclasses import dataclass
 
@@ -40,14 +41,17 @@ class Steps:
     digit: np.ndarray  # the 28x28 result
 
 
-def load(source: str | os.PathLike | Image.Image | np.ndarray) -> np.ndarray:
-    """Any image (path, PIL image or array) as grey float32 in [0, 1], at most WORK_SIDE wide."""
+def load(source: str | os.PathLike | bytes | Image.Image | np.ndarray) -> np.ndarray:
+    """Any image (path, file contents such as an upload's, PIL image or array) as grey float32
+    in [0, 1], at most WORK_SIDE wide."""
     if isinstance(source, np.ndarray):
         image = _from_array(source)
     elif isinstance(source, Image.Image):
         image = source
+    elif isinstance(source, bytes | bytearray | memoryview):
+        image = _open(io.BytesIO(source), "the file")
     else:
-        image = _open(source)
+        image = _open(source, source)
     if image.width * image.height > MAX_PIXELS:
         raise ImageError(f"the image is {image.width:,}x{image.height:,} pixels, more than "
                          f"{MAX_PIXELS:,}: too large to be a photo of a digit")
@@ -72,18 +76,21 @@ def load(source: str | os.PathLike | Image.Image | np.ndarray) -> np.ndarray:
 FORMATS = ("PNG", "JPEG", "GIF", "BMP", "TIFF", "WEBP", "PPM")  # JPEG: phones' MPO too
 
 
-def _open(path: str | os.PathLike) -> Image.Image:
+def _open(file: str | os.PathLike | io.BytesIO, name) -> Image.Image:
     try:
-        image = Image.open(path, formats=FORMATS)
+        image = Image.open(file, formats=FORMATS)
         image.size  # noqa: B018  (the header is read, the pixels are not: a bomb costs nothing)
         return image
     except FileNotFoundError:
-        raise ImageError(f"{path}: no such file") from None
-    except (UnidentifiedImageError, Image.DecompressionBombError, ValueError, SyntaxError,
+        raise ImageError(f"{name}: no such file") from None
+    except UnidentifiedImageError:
+        raise ImageError(f"{name}: not an image this program can read (it reads "
+                         f"{', '.join(FORMATS)})") from None
+    except (Image.DecompressionBombError, ValueError, SyntaxError,
             EOFError) as e:  # the last three: Pillow on a damaged header
-        raise ImageError(f"{path}: not an image this program can read ({e})") from None
+        raise ImageError(f"{name}: not an image this program can read ({e})") from None
     except OSError as e:
-        raise ImageError(f"{path}: cannot be read ({e.strerror or e})") from None
+        raise ImageError(f"{name}: cannot be read ({e.strerror or e})") from None
 
 
 def _from_array(a: np.ndarray) -> Image.Image:

@@ -155,6 +155,18 @@ def test_unreadable_inputs_give_clear_errors(tmp_path, monkeypatch):
         pp.preprocess(tmp_path / "big.png")
 
 
+def test_an_uploads_bytes_read_like_its_file(tmp_path):
+    """Notebook 05's upload hands over the file's contents: the same reading, the same errors."""
+    draw("7").save(tmp_path / "seven.png")
+    contents = (tmp_path / "seven.png").read_bytes()
+    np.testing.assert_array_equal(pp.preprocess(memoryview(contents)),
+                                  pp.preprocess(tmp_path / "seven.png"))
+    with pytest.raises(ImageError, match="the file: not an image this program can read"):
+        pp.preprocess(b"GIF89a but not really")
+    with pytest.raises(ImageError, match="damaged or cut short"):
+        pp.preprocess(contents[:len(contents) // 2])
+
+
 def test_postscript_never_reaches_an_interpreter(tmp_path, monkeypatch):
     """Pillow hands EPS to Ghostscript whatever the name: only raster formats may be opened."""
     from PIL import EpsImagePlugin
