@@ -2,11 +2,16 @@
 
 Each function prints "✓ ..." with a word on why it is right, or "✗ Not yet: ..." with a hint
 towards the answer, and returns True or False. Nothing raises, so a wrong answer never stops
-the notebook. The functions are named after the notebook and the exercise: `nb03_ex2` is
-notebook 03, exercise 2.
+the notebook. An exercise starts with placeholders, `first_seven = ...`: a check given one says
+which name is still to define. Each function's parameters are named as the notebook names
+them. The functions are named after the notebook and the exercise: `nb03_ex2` is notebook 03,
+exercise 2.
 """
 
 from __future__ import annotations
+
+import functools
+import inspect
 
 import numpy as np
 
@@ -14,6 +19,21 @@ import numpy as np
 def _verdict(ok: bool, right: str, hint: str) -> bool:
     print(f"✓ {right}" if ok else f"✗ Not yet: {hint}")
     return bool(ok)
+
+
+def _exercise(check):
+    """A check that answers a placeholder left in the exercise (`name = ...`) with a hint."""
+    names = list(inspect.signature(check).parameters)
+
+    @functools.wraps(check)
+    def friendly(*args, **kwargs):
+        given = dict(zip(names, args, strict=False)) | kwargs
+        todo = [f"`{name}`" for name, value in given.items() if value is ...]
+        if todo:
+            return _verdict(False, "", f"define {' and '.join(todo)} above, in place of `...`")
+        return check(*args, **kwargs)
+
+    return friendly
 
 
 def _is_fraction(*values) -> bool:
@@ -51,9 +71,10 @@ def _all_wrong(wrong, predictions, y, accuracy: float | None = None) -> bool:
 
 # 00 · start here
 
-def nb00_ex1(index, y) -> bool:
+@_exercise
+def nb00_ex1(first_seven, y) -> bool:
     """The index of the first 7 in the labels `y`."""
-    first = int(np.argmax(np.asarray(y) == 7))
+    index, first = first_seven, int(np.argmax(np.asarray(y) == 7))
     if not isinstance(index, (int, np.integer)):
         return _verdict(False, "", f"expected a whole number (an index), got {index!r}")
     if y[index] != 7:
@@ -63,6 +84,7 @@ def nb00_ex1(index, y) -> bool:
                     f"y[{index}] is a 7, but not the first one; np.argmax finds the first True")
 
 
+@_exercise
 def nb00_ex2(heaviest, lightest, x, y) -> bool:
     """The digits with the most and the least ink on average, in images `x` with labels `y`."""
     ink = np.array([x[np.asarray(y) == d].mean() for d in range(10)])
@@ -76,8 +98,10 @@ def nb00_ex2(heaviest, lightest, x, y) -> bool:
                     "take the digits with the largest and the smallest average")
 
 
-def nb00_ex3(accuracy) -> bool:
+@_exercise
+def nb00_ex3(template_accuracy) -> bool:
     """The accuracy of the nearest-average-image classifier."""
+    accuracy = template_accuracy
     if not _is_fraction(accuracy):
         return _verdict(False, "", _fractions_hint(accuracy))
     if accuracy < 0.5:
@@ -92,6 +116,7 @@ def nb00_ex3(accuracy) -> bool:
 
 # 01 · raw MLP
 
+@_exercise
 def nb01_ex1(sigmoid_val, relu_val) -> bool:
     """Validation accuracies with sigmoid and with ReLU hidden layers."""
     return _better(relu_val, sigmoid_val,
@@ -101,19 +126,21 @@ def nb01_ex1(sigmoid_val, relu_val) -> bool:
                    "output stayed a plain linear layer, and both ran the same iterations")
 
 
-def nb01_ex2(train_accuracy, test_accuracy) -> bool:
+@_exercise
+def nb01_ex2(final_train, final_test) -> bool:
     """The fixed network's accuracy on the training images and on the test images."""
-    if not _is_fraction(train_accuracy, test_accuracy):
-        return _verdict(False, "", _fractions_hint(train_accuracy, test_accuracy))
-    if train_accuracy < test_accuracy - 0.01:
+    if not _is_fraction(final_train, final_test):
+        return _verdict(False, "", _fractions_hint(final_train, final_test))
+    if final_train < final_test - 0.01:
         return _verdict(False, "", "training accuracy well below test accuracy is unusual: "
                                    "did you measure on x_train, scaled the same way?")
-    gap = train_accuracy - test_accuracy
+    gap = final_train - final_test
     return _verdict(True, f"a gap of {gap:+.2%}: " + (
         "it fits the training digits better than new ones, a little overfitting." if gap > 0.005
         else "no real overfitting."), "")
 
 
+@_exercise
 def nb01_ex3(wrong, predictions, y) -> bool:
     """Indices of the test digits the fixed network gets wrong."""
     return _all_wrong(wrong, predictions, y)
@@ -121,17 +148,19 @@ def nb01_ex3(wrong, predictions, y) -> bool:
 
 # 02 · Keras MLP
 
-def nb02_ex1(sparse_accuracy, one_hot_accuracy) -> bool:
+@_exercise
+def nb02_ex1(sparse_acc, one_hot_acc) -> bool:
     """Validation accuracies with sparse and with one-hot labels, same seed."""
-    if not _is_fraction(sparse_accuracy, one_hot_accuracy):
-        return _verdict(False, "", _fractions_hint(sparse_accuracy, one_hot_accuracy))
-    return _verdict(abs(sparse_accuracy - one_hot_accuracy) < 0.005,
+    if not _is_fraction(sparse_acc, one_hot_acc):
+        return _verdict(False, "", _fractions_hint(sparse_acc, one_hot_acc))
+    return _verdict(abs(sparse_acc - one_hot_acc) < 0.005,
                     "the same loss written two ways gives the same training.",
-                    f"{sparse_accuracy:.2%} against {one_hot_accuracy:.2%}: seed both runs the "
-                    "same (training.set_seed(0) before building each model), one-hot encode with "
+                    f"{sparse_acc:.2%} against {one_hot_acc:.2%}: seed both runs the same "
+                    "(training.set_seed(0) before building each model), one-hot encode with "
                     "keras.utils.to_categorical and use categorical_crossentropy")
 
 
+@_exercise
 def nb02_ex2(seconds: dict) -> bool:
     """Seconds per epoch for each batch size: {32: ..., 128: ..., 512: ...}."""
     if not isinstance(seconds, dict) or not {32, 512} <= set(seconds):
@@ -144,9 +173,10 @@ def nb02_ex2(seconds: dict) -> bool:
                     "the first includes compiling the training step")
 
 
-def nb02_ex3(history) -> bool:
+@_exercise
+def nb02_ex3(stopped) -> bool:
     """The history of a run stopped early (a Keras History, a digitlab Result or a dict)."""
-    history = getattr(history, "history", history)
+    history = getattr(stopped, "history", stopped)
     if not isinstance(history, dict) or "loss" not in history:
         return _verdict(False, "", "pass what fit returned (its .history has a 'loss' list)")
     epochs = len(history["loss"])
@@ -157,11 +187,13 @@ def nb02_ex3(history) -> bool:
 
 # 03 · LeNet
 
+@_exercise
 def nb03_ex1(sigmoid_val, relu_val) -> bool:
     """Validation accuracies of LeNet with sigmoid and with ReLU, same recipe."""
     return nb01_ex1(sigmoid_val, relu_val)
 
 
+@_exercise
 def nb03_ex2(conv2_params) -> bool:
     """The parameter count of LeNet's second convolution, computed by hand."""
     hints = {2400: "add one bias per kernel",
@@ -172,22 +204,30 @@ def nb03_ex2(conv2_params) -> bool:
                                             "channels), add its bias, times 16 kernels"))
 
 
-def nb03_ex3(wrong, predictions, y, accuracy) -> bool:
+@_exercise
+def nb03_ex3(wrong, lenet_pred, y, accuracy) -> bool:
     """Indices of LeNet's mistakes, with its predictions, the labels and its test accuracy."""
-    return _all_wrong(wrong, predictions, y, accuracy)
+    return _all_wrong(wrong, lenet_pred, y, accuracy)
 
 
 # 04 · going further
 
-def nb04_ex1(fast_sgd_val, slow_sgd_val) -> bool:
-    """Validation accuracies of SGD at learning rate 0.01 and at 0.001, same steps."""
-    return _better(fast_sgd_val, slow_sgd_val,
-                   f"{fast_sgd_val:.2%} against {slow_sgd_val:.2%}: ten times bigger steps "
-                   "leave the plateau sooner.",
+@_exercise
+def nb04_ex1(fast_sgd, sgd, same_step) -> bool:
+    """The Result of SGD at learning rate 0.01; the lesson's SGD at 0.001 and the validation
+    point to compare it at (the same number of steps)."""
+    if not hasattr(fast_sgd, "final"):
+        return _verdict(False, "", "expected what `run(...)` gives second, the training Result "
+                                   f"(got {type(fast_sgd).__name__})")
+    fast, slow = fast_sgd.final("val_accuracy"), sgd.history["val_accuracy"][same_step]
+    return _better(fast, slow,
+                   f"{fast:.2%} against {slow:.2%}: ten times bigger steps leave the plateau "
+                   "sooner.",
                    "compare after the *same* number of steps, and build a fresh model for the "
                    "faster run")
 
 
+@_exercise
 def nb04_ex2(counts: dict, biggest) -> bool:
     """Parameters per layer of the deep CNN, and the name of the biggest layer."""
     if not isinstance(counts, dict) or biggest not in counts:
@@ -200,6 +240,7 @@ def nb04_ex2(counts: dict, biggest) -> bool:
                           "joined to 1,024 units.", "")
 
 
+@_exercise
 def nb04_ex3(wrong, predictions, y, accuracy) -> bool:
     """Indices of the final network's mistakes, its predictions, the labels, its accuracy."""
     return _all_wrong(wrong, predictions, y, accuracy)
@@ -207,6 +248,7 @@ def nb04_ex3(wrong, predictions, y, accuracy) -> bool:
 
 # 05 · your handwriting
 
+@_exercise
 def nb05_ex1(ours_chalk, naive_chalk) -> bool:
     """Accuracies on chalk-on-blackboard digits: digitlab's preprocessing and the naive way."""
     return _better(ours_chalk, naive_chalk,
@@ -216,47 +258,51 @@ def nb05_ex1(ours_chalk, naive_chalk) -> bool:
                    "the same pictures to both ways")
 
 
-def nb05_ex2(shifted_accuracy, centred_accuracy) -> bool:
+@_exercise
+def nb05_ex2(shifted_acc, our_acc) -> bool:
     """Accuracy on digitlab's inputs shifted 6 px, and on the centred ones."""
-    return _better(centred_accuracy, shifted_accuracy,
-                   f"{centred_accuracy:.1%} centred, {shifted_accuracy:.1%} shifted: MNIST "
-                   "digits are centred by mass, and the network expects it.",
+    return _better(our_acc, shifted_acc,
+                   f"{our_acc:.1%} centred, {shifted_acc:.1%} shifted: MNIST digits are "
+                   "centred by mass, and the network expects it.",
                    "shift the preprocessed 28×28 inputs (data.shift(inputs, dx=6)), not the "
                    "photos, then classify them again")
 
 
 # 06 · evaluate
 
-def nb06_ex1(threshold, probs, y) -> bool:
+@_exercise
+def nb06_ex1(strict, probs, y) -> bool:
     """The lowest threshold at which the model is right on >= 99.9% of what it answers."""
     from digitlab.evaluate import coverage_at
 
-    if threshold is None:
+    if strict is None:
         best = coverage_at(probs, y, 0.9999)[1]
         return _verdict(best < 0.999, "no threshold reaches 99.9% for this model.",
                         f"even so, threshold 0.9999 gives {best:.2%}: look again")
-    coverage, accuracy = coverage_at(probs, y, threshold)
+    coverage, accuracy = coverage_at(probs, y, strict)
     return _verdict(accuracy >= 0.999,
-                    f"at {threshold:.4f} it answers {coverage:.1%} and is right on "
+                    f"at {strict:.4f} it answers {coverage:.1%} and is right on "
                     f"{accuracy:.2%} of those.",
-                    f"at {threshold:.4f} it is right on only {accuracy:.2%} of what it answers; "
+                    f"at {strict:.4f} it is right on only {accuracy:.2%} of what it answers; "
                     "take the first threshold whose accuracy reaches 0.999")
 
 
-def nb06_ex2(pair, rates) -> bool:
+@_exercise
+def nb06_ex2(mlp_pair, mlp_rates) -> bool:
     """(true, read) of the MLP's most common confusion, and its normalised confusion matrix."""
-    rates = np.asarray(rates)
-    off = rates - np.diag(np.diag(rates))
-    answer = tuple(int(i) for i in np.unravel_index(off.argmax(), rates.shape))
-    if tuple(int(i) for i in pair) == answer[::-1]:
+    mlp_rates = np.asarray(mlp_rates)
+    off = mlp_rates - np.diag(np.diag(mlp_rates))
+    answer = tuple(int(i) for i in np.unravel_index(off.argmax(), mlp_rates.shape))
+    if tuple(int(i) for i in mlp_pair) == answer[::-1]:
         return _verdict(False, "", "rows are the true digits, columns what was read: you have "
                                    "them swapped")
-    return _verdict(tuple(int(i) for i in pair) == answer,
-                    f"{answer[0]}s read as {answer[1]}s, {rates[answer]:.2%} of the "
+    return _verdict(tuple(int(i) for i in mlp_pair) == answer,
+                    f"{answer[0]}s read as {answer[1]}s, {mlp_rates[answer]:.2%} of the "
                     f"{answer[0]}s.",
                     "ignore the diagonal (the correct answers) before taking the largest cell")
 
 
+@_exercise
 def nb06_ex3(invert) -> bool:
     """A distortion `invert(images, strength)` blending uint8 images towards 255 - images."""
     image = np.array([[[0, 100, 255]]], np.uint8)

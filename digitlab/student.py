@@ -6,6 +6,11 @@ generate_assignment` can use them as they are. `digitlab student SRC OUT` makes 
 student versions without nbgrader, turns each `assert checks.…(…)` into a plain call, so a
 wrong answer gets a hint rather than an error, and leaves out the cells tagged `check`, which
 only test the lesson's own results (nbval runs them in CI).
+
+Each exercise cell starts, outside its solution, with the names the student is to define set to
+a placeholder (`first_seven = ...`). The skeleton is a comment, not nbgrader's default `raise
+NotImplementedError()`: so an untouched exercise reaches its check, which answers the
+placeholder with "not yet: define `first_seven`", and Run All goes on to the end.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import re
 from pathlib import Path
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
-SKELETON = "# YOUR CODE HERE\nraise NotImplementedError()"  # nbgrader's own code stub
+SKELETON = "# YOUR CODE HERE"  # nbgrader's code stub, less its `raise`
 _CHECK = re.compile(r"^(\s*)assert (checks\.\w+\(.*\))\s*$", re.MULTILINE)
 
 

@@ -12,6 +12,16 @@ PROBS = np.array([[0.99, 0.01], [0.9, 0.1], [0.3, 0.7], [0.6, 0.4]])
 PROBS_Y = np.array([0, 1, 1, 0])
 
 
+class Run:
+    """A stand-in for training.Result: a validation accuracy per validation point."""
+
+    def __init__(self, *val_accuracy):
+        self.history = {"val_accuracy": list(val_accuracy)}
+
+    def final(self, metric):
+        return self.history[metric][-1]
+
+
 def good_invert(images, strength):
     x = images.astype(np.float32)
     return np.rint((1 - strength) * x + strength * (255 - x)).astype(np.uint8)
@@ -30,7 +40,7 @@ RIGHT = [
     (checks.nb03_ex1, (0.9, 0.98)),
     (checks.nb03_ex2, (2416,)),
     (checks.nb03_ex3, ([0], np.array([1, 1]), np.array([0, 1]), 0.5)),
-    (checks.nb04_ex1, (0.9, 0.5)),
+    (checks.nb04_ex1, (Run(0.4, 0.9), Run(0.1, 0.5, 0.8), 1)),
     (checks.nb04_ex2, ({"conv1": 832, "dense": 3_212_288}, "dense")),
     (checks.nb04_ex3, ([0], np.array([1, 1]), np.array([0, 1]), 0.5)),
     (checks.nb05_ex1, (0.9, 0.1)),
@@ -61,7 +71,8 @@ WRONG = [  # (check, arguments, words the hint must contain)
     (checks.nb03_ex2, (416,), "6 input channels"),
     (checks.nb03_ex2, (7,), "16 kernels"),
     (checks.nb03_ex3, ([0], np.array([1, 0, 0]), np.array([0, 1, 2]), 0.0), "take them all"),
-    (checks.nb04_ex1, (0.5, 0.9), "same"),
+    (checks.nb04_ex1, (Run(0.2, 0.4), Run(0.1, 0.5, 0.8), 1), "same"),
+    (checks.nb04_ex1, (0.9, Run(0.1, 0.5), 1), "the training Result"),
     (checks.nb04_ex2, ({"conv1": 832, "dense": 3_212_288}, "conv1"), "max("),
     (checks.nb04_ex2, ({"a": 1}, "b"), "layer name"),
     (checks.nb05_ex1, (0.1, 0.9), "1 - photo"),
@@ -93,3 +104,16 @@ def test_wrong_answers_get_a_hint_not_an_error(check, args, hint, capsys):
     assert check(*args) is False
     out = capsys.readouterr().out
     assert out.startswith("✗ Not yet: ") and hint in out
+
+
+@pytest.mark.parametrize("check,args", RIGHT, ids=lambda v: getattr(v, "__name__", ""))
+def test_a_placeholder_left_in_place_gets_told_what_to_define(check, args, capsys):
+    """An untouched exercise holds `name = ...`: its check names what to define, no error."""
+    import inspect
+
+    first = next(iter(inspect.signature(check).parameters))
+    assert check(..., *args[1:]) is False
+    assert capsys.readouterr().out == f"✗ Not yet: define `{first}` above, in place of `...`\n"
+    if len(args) > 1:
+        assert check(*[...] * len(args)) is False
+        assert " and `" in capsys.readouterr().out

@@ -1,6 +1,9 @@
 """Student versions: every exercise has a solution, none leaks, and each version runs."""
 
+import ast
+import inspect
 import re
+import textwrap
 from pathlib import Path
 
 import nbformat
@@ -44,13 +47,39 @@ def test_every_exercise_has_a_solution_nbgrader_can_find(path):
     assert len(ids) == len(pairs)
 
 
+def placeholders(source):
+    """The names an exercise cell sets to `...` before its solution: what the student defines."""
+    head = source.split(student.BEGIN)[0]
+    return re.findall(r"^(\w+) = \.\.\.  # \S", head, re.M)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_exercise_names_what_to_define(path):
+    """The task names each value its check reads; the cell leaves it as a placeholder, `...`;
+    the check's parameter has the same name, so its hint can say what is still to define."""
+    from digitlab import checks
+
+    for question, answer in exercises(nbformat.read(path, as_version=4)):
+        names = placeholders(answer.source)
+        solution = answer.source.split(student.BEGIN)[1].split(student.END)[0]
+        call = ast.parse(answer.source.split(student.END)[1].strip().removeprefix("assert "))
+        check = call.body[0].value
+        given = [a.id for a in check.args]
+        tree = ast.parse(textwrap.dedent(solution))
+        defined = {node.id for node in ast.walk(tree)
+                   if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)}
+        defined |= {node.name for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)}
+        assert names and set(names) == defined & set(given), (path.name, names, given)
+        assert all(re.search(rf"`{name}\b", question.source) for name in names), question.source
+        parameters = list(inspect.signature(getattr(checks, check.func.attr)).parameters)
+        assert all(parameters[given.index(name)] == name for name in names), check.func.attr
+
+
 def test_strip_solutions_like_nbgrader():
-    source = "x = 1\n### BEGIN SOLUTION\ny = 2\n### END SOLUTION\nassert checks.f(y)"
-    assert student.strip_solutions(source) == (
-        "x = 1\n# YOUR CODE HERE\nraise NotImplementedError()\nchecks.f(y);")
+    source = "y = ...\n### BEGIN SOLUTION\ny = 2\n### END SOLUTION\nassert checks.f(y)"
+    assert student.strip_solutions(source) == "y = ...\n# YOUR CODE HERE\nchecks.f(y);"
     indented = "def f():\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION"
-    assert student.strip_solutions(indented) == (
-        "def f():\n    # YOUR CODE HERE\n    raise NotImplementedError()")
+    assert student.strip_solutions(indented) == "def f():\n    # YOUR CODE HERE"
     for broken in ("### BEGIN SOLUTION\nx", "x\n### END SOLUTION",
                    "### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION"):
         with pytest.raises(ValueError):
