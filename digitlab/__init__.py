@@ -4,10 +4,10 @@ Importing digitlab is cheap. `from digitlab import tf, keras` loads TensorFlow o
 without its C++ start-up log lines; the modules that need it do the same.
 """
 
-from digitlab.config import is_quick, pick
+from digitlab.config import is_quick, pick, show_mode
 
 __version__ = "0.1.0"
-__all__ = ["__version__", "is_quick", "keras", "pick", "tf"]
+__all__ = ["__version__", "is_quick", "keras", "pick", "show_mode", "tf"]
 
 
 def __getattr__(name: str):

@@ -15,6 +15,7 @@ PACKAGES = [  # (distribution, shown as, oldest version the course supports)
     ("numpy", "NumPy", (1, 26)),
     ("jupyterlab", "JupyterLab", (4, 0)),
     ("ipywidgets", "ipywidgets", (8, 0)),
+    ("anywidget", "anywidget", (0, 9)),
 ]
 FRONT_ENDS = ["@jupyter-widgets/jupyterlab-manager", "anywidget"]  # JupyterLab extensions
 
@@ -41,6 +42,15 @@ def check_package(dist: str, shown: str, oldest: tuple[int, int]) -> Check:
         need = ".".join(map(str, oldest))
         return False, f"{shown} {version} is too old (need {need} or newer): {INSTALL_FIX}"
     return True, f"{shown} {version}"
+
+
+def check_mode() -> Check:
+    from digitlab.config import QUICK_ENV, is_quick
+
+    if is_quick():  # not a fault, but a student must know: the figures are not the lesson's
+        return True, (f"quick mode is ON ({QUICK_ENV} is set): lessons train for seconds and "
+                      f"their figures are a smoke test; unset {QUICK_ENV} for the full lessons")
+    return True, "quick mode is off: the full lessons"
 
 
 def check_devices() -> Check:
@@ -86,6 +96,7 @@ def checks() -> Iterator[Check]:
     yield check_python()
     for dist, shown, oldest in PACKAGES:
         yield check_package(dist, shown, oldest)
+    yield check_mode()
     yield check_devices()
     yield check_data()
     yield check_front_ends()

@@ -48,8 +48,10 @@ def test_doctor_marks_each_check(tiny, capsys):
     assert cli.main(["doctor"]) == 1
     lines = capsys.readouterr().out.splitlines()
     marks = {line.split()[1]: line[0] for line in lines if line and line[0] in "✓✗"}
-    for name in ("Python", "TensorFlow", "Keras", "NumPy", "JupyterLab", "ipywidgets"):
+    for name in ("Python", "TensorFlow", "Keras", "NumPy", "JupyterLab", "ipywidgets",
+                 "anywidget"):
         assert marks[name] == "✓", lines
+    assert "✓ quick mode is ON (DIGITLAB_QUICK is set)" in "\n".join(lines)  # as the tests run
     assert any(line.startswith("✓ TensorFlow sees 1 CPU") for line in lines)
     assert any(line.startswith("✓ widget front-ends installed") for line in lines)
     data_line = next(line for line in lines if line.startswith("✗ MNIST"))
