@@ -28,8 +28,10 @@ def test_fit_learns_and_times_each_epoch(monkeypatch, capsys):
     monkeypatch.setenv("DIGITLAB_QUICK", "0")
     model = compiled()
     result = training.fit(model, stripes(), val=stripes(200, seed=1), epochs=3, batch_size=32)
-    lines = capsys.readouterr().out.splitlines()
+    out = capsys.readouterr()
+    lines = out.out.splitlines()
     assert len(lines) == 3 and lines[0].startswith("epoch  1/3") and " loss " in lines[0]
+    assert "epoch 3:" in out.err and "/19 [" in out.err  # a bar of each epoch's 19 steps
     assert re.search(r"val accuracy \d+\.\d\d%", lines[-1])  # accuracies as percentages
     assert len(result.history["loss"]) == 3 and len(result.epoch_seconds) == 3
     assert result.seconds == pytest.approx(sum(result.epoch_seconds))
