@@ -63,12 +63,6 @@ def chromium():
             instance.close()
 
 
-def run_cell(page, index: int) -> None:
-    """Click into a code cell and press Shift+Enter, as a student runs one."""
-    page.locator(".jp-CodeCell .jp-InputArea-editor").nth(index).click()
-    page.keyboard.press("Shift+Enter")
-
-
 def ink_at(page, x, y) -> bool:
     """Whether the pad's pixel at (x, y), in pad pixels, is ink."""
     return page.evaluate("""([x, y]) => {
@@ -130,11 +124,11 @@ def test_the_pad_inks_at_once_reads_after_a_busy_cell_and_fits_a_laptop(course, 
             page.goto(f"{url}/lab/tree/pad.ipynb?reset")
             page.get_by_text("| Idle").wait_for(timeout=120_000)  # the kernel exists and waits
             assert page.locator("#filebrowser").is_visible()  # JupyterLab's default layout
-            run_cell(page, 0)
+            browser.run_cell(page, 0)
             pad = page.locator("canvas.digitlab-pad").first
             pad.wait_for(timeout=120_000)
             browser.wait_for_pad(page)
-            run_cell(page, 1)
+            browser.run_cell(page, 1)
             # JupyterLab marks the cell running; the kernel itself cannot say so while the
             # cell holds Python's lock
             page.locator(".jp-InputPrompt", has_text="[*]").wait_for(timeout=30_000)
@@ -188,7 +182,7 @@ def test_the_pad_works_in_notebook_7(course, tmp_path, chromium):
             page.locator(".jp-Notebook-ExecutionIndicator-tooltip",  # the kernel is up
                          has_text="Kernel status: Idle").wait_for(state="attached",
                                                                  timeout=120_000)
-            run_cell(page, 0)
+            browser.run_cell(page, 0)
             pad = page.locator("canvas.digitlab-pad").first
             pad.wait_for(timeout=120_000)
             browser.wait_for_pad(page)

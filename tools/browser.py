@@ -68,6 +68,22 @@ def jupyter(root: Path, scratch: Path, app: str = "lab") -> Iterator[str]:
             os.killpg(server.pid, signal.SIGKILL)
 
 
+def run_cell(page, index: int) -> None:
+    """Click into a code cell and press Shift+Enter, as a student runs one. A kernel that has
+    just said "Idle" may not take it yet on a loaded machine: then press again, as a student
+    would."""
+    prompt = page.locator(".jp-CodeCell .jp-InputPrompt").nth(index)
+    for _ in range(5):
+        page.locator(".jp-CodeCell .jp-InputArea-editor").nth(index).click()
+        page.keyboard.press("Shift+Enter")
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            if prompt.inner_text().strip() not in ("[ ]:", ""):  # [*]: running, [1]: done
+                return
+            time.sleep(0.2)
+    raise AssertionError(f"cell {index} never started running")
+
+
 def draw(page, canvas, points) -> None:
     """Press, move through the points (in pad pixels) and release, as a hand would."""
     box = canvas.bounding_box()

@@ -72,13 +72,6 @@ def course(root: Path, pad_file: Path | None, busy_s: float) -> str:
     return "pad.ipynb"
 
 
-def run_cell(page, index: int) -> None:
-    cell = page.locator(".jp-CodeCell .jp-InputArea-editor").nth(index)
-    cell.scroll_into_view_if_needed()
-    cell.click()
-    page.keyboard.press("Shift+Enter")
-
-
 def draw_and_time(page, canvas, limit_s: float) -> float:
     """Draw a 1; ms from pen up to the last change of the pad's reading."""
     browser.draw(page, canvas, ONE)
@@ -101,7 +94,7 @@ def measure(pad_file: Path | None, digits: int, busy_s: float) -> dict:
         with browser.jupyter(root, Path(scratch)) as url:
             page.goto(f"{url}/lab/tree/{name}?reset")
             page.get_by_text("| Idle").wait_for(timeout=120_000)
-            run_cell(page, 0)
+            browser.run_cell(page, 0)
             canvas = page.locator(CANVAS).first
             canvas.wait_for(timeout=120_000)
             browser.bring_into_view(page, canvas)
@@ -114,7 +107,7 @@ def measure(pad_file: Path | None, digits: int, busy_s: float) -> dict:
                 answer.get_by_text("Draw a digit").wait_for(timeout=30_000)
                 if kernel == "busy":
                     times["idle"]["ink"] = page.evaluate("window.padTimes.ink.splice(0)")
-                    run_cell(page, 1)
+                    browser.run_cell(page, 1)
                     page.locator(".jp-InputPrompt", has_text="[*]").wait_for(timeout=30_000)
                     browser.bring_into_view(page, canvas)
                 times[kernel]["answer"].append(draw_and_time(page, canvas, busy_s + 60))
