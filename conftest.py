@@ -27,7 +27,8 @@ class LessonThenStudentExercises(IPyNbFile):
         lesson = list(super().collect())  # reads the notebook into self.nb
         yield from lesson
         cells = student.student_notebook(self.nb).cells
-        start = next(i for i, c in enumerate(cells) if c.source.startswith("## Exercises"))
+        start = next((i for i, c in enumerate(cells) if c.source.startswith("## Exercises")),
+                     len(cells))  # a notebook without exercises: nothing more to run
         exercises = [c for c in cells[start:] if c.cell_type == "code"]
         for number, cell in enumerate(exercises, start=len(lesson)):
             yield IPyNbCell.from_parent(self, name=f"Cell {number} (student version)",

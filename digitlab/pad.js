@@ -26,6 +26,7 @@ function render({ model, el }) {
       </div>
     </div>`;
   const pad = el.querySelector(".digitlab-pad");
+  pad.style.maxWidth = el.querySelector(".digitlab-left").style.flexBasis = `${size}px`;
   const ink = pad.getContext("2d");
   const seen = el.querySelector(".digitlab-seen").getContext("2d");
   const answer = el.querySelector(".digitlab-answer");
