@@ -11,7 +11,7 @@ from digitlab._tf import keras
 from digitlab.config import is_quick
 from digitlab.data import make_dataset, scale
 
-QUICK_EXAMPLES = 6000  # training examples kept in quick mode: enough to learn well above chance
+QUICK_EXAMPLES = 4000  # training examples kept in quick mode: enough to learn well above chance
 QUICK_EPOCHS = 2
 QUICK_VALIDATION = 1000  # validation examples kept in quick mode: enough to tell runs apart
 

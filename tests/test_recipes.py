@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from digitlab import recipes
+from digitlab import recipes, training
 from digitlab._tf import keras
 
 
@@ -62,7 +62,7 @@ def test_plan_is_the_recipe_in_full_and_shorter_in_quick_mode(monkeypatch):
     monkeypatch.setenv("DIGITLAB_QUICK", "0")
     assert recipes.plan(lenet, (x, y)) == (6, 60_000)
     monkeypatch.setenv("DIGITLAB_QUICK", "1")
-    assert recipes.plan(lenet, (x, y)) == (2, 6_000)
+    assert recipes.plan(lenet, (x, y)) == (training.QUICK_EPOCHS, training.QUICK_EXAMPLES)
 
 
 def test_fit_follows_the_recipe_and_quick_mode(monkeypatch):
