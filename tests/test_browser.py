@@ -8,19 +8,14 @@ screenshots in test-artifacts/.
 import time
 from pathlib import Path
 
-import nbformat
 import numpy as np
 import pytest
-from nbformat.v4 import new_code_cell, new_notebook
 
 from conftest import require
 from tools import browser
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-# A cell that keeps Python busy, holding its lock (sum over a range runs in C without letting
-# go): several seconds on any machine. A `time.sleep` would not do: ipykernel handles widget
-# messages while a cell sleeps.
-BUSY = "total = sum(range(4 * 10**8))  # another cell, busy"
+BUSY_S = 10  # the busy cell keeps Python busy about this long
 ONE = [(150, 40), (147, 100), (143, 170), (140, 240)]
 ZERO = [(140 + 55 * np.sin(t), 140 - 95 * np.cos(t)) for t in np.linspace(0, 2 * np.pi, 30)]
 # What a student sees of the pad: each part must be wholly on screen and on top.
@@ -44,12 +39,7 @@ def course(tmp_path):
     """A folder with a notebook that shows the pad, then keeps Python busy for a while."""
     root = tmp_path / "course"
     root.mkdir()
-    nbformat.write(new_notebook(cells=[
-        new_code_cell("from digitlab import pretrained\nfrom digitlab.pad import DrawingPad\n\n"
-                      "pad = DrawingPad(pretrained.load())\npad"),
-        new_code_cell(BUSY)],
-        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)",
-                                 "language": "python"}}), root / "pad.ipynb")
+    browser.pad_notebook(root, BUSY_S)
     return root
 
 

@@ -18,9 +18,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import nbformat
-from nbformat.v4 import new_code_cell, new_notebook
-
 from tools import browser
 
 CANVAS = "canvas.digitlab-pad, .digitlab-pad canvas"
@@ -56,20 +53,11 @@ ONE = [(150, 40), (148, 80), (146, 120), (144, 160), (142, 200), (140, 240)]
 
 
 def course(root: Path, pad_file: Path | None, busy_s: float) -> str:
-    """A notebook that shows the pad, then a cell that keeps Python busy."""
-    module = "digitlab.pad"
+    """A notebook that shows the pad (`pad_file`'s, if given), then a cell that keeps Python
+    busy."""
     if pad_file:
         shutil.copy(pad_file, root / "measured_pad.py")
-        module = "measured_pad"
-    nbformat.write(new_notebook(cells=[
-        new_code_cell(f"from digitlab import pretrained\nfrom {module} import DrawingPad\n"
-                      "pad = DrawingPad(pretrained.load())\npad"),
-        # sum over a range holds Python's lock (a time.sleep would not: ipykernel handles widget
-        # messages while a cell sleeps); 10**8 take 1 to 3 s
-        new_code_cell(f"total = sum(range({max(1, round(busy_s / 2.5))} * 10**8))")],
-        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}}), root / "pad.ipynb")
-    return "pad.ipynb"
+    return browser.pad_notebook(root, busy_s, "measured_pad" if pad_file else "digitlab.pad").name
 
 
 def draw_and_time(page, canvas, limit_s: float) -> float:
