@@ -3,8 +3,10 @@ quick mode, so the series runs in minutes, and quiet TensorFlow start-up. And ea
 nbval runs goes on into its student version's exercises (below)."""
 
 import os
+import textwrap
 from collections import defaultdict
 
+import nbformat
 import pytest
 
 os.environ.setdefault("DIGITLAB_QUICK", "1")
@@ -18,7 +20,8 @@ class LessonThenStudentExercises(IPyNbFile):
 
     Up to its first exercise a student version is the lesson less its check cells, cell for
     cell (tests/test_student.py checks it), so this runs every student notebook top to bottom
-    without running a lesson twice. An untouched exercise must end in a hint, never an error.
+    without running a lesson twice. An untouched exercise must end in a hint, never an error,
+    and then fail every hidden test nbgrader grades it with: untouched, it scores zero.
     """
 
     def collect(self):
@@ -30,10 +33,20 @@ class LessonThenStudentExercises(IPyNbFile):
         start = next((i for i, c in enumerate(cells) if c.source.startswith("## Exercises")),
                      len(cells))  # a notebook without exercises: nothing more to run
         exercises = [c for c in cells[start:] if c.cell_type == "code"]
+        graded = [c for c in self.nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
+        if graded:
+            exercises.append(nbformat.v4.new_code_cell("\n".join(
+                _must_fail(c.id, student.hidden_tests(c.source)) for c in graded)))
         for number, cell in enumerate(exercises, start=len(lesson)):
             yield IPyNbCell.from_parent(self, name=f"Cell {number} (student version)",
                                         cell_num=number, cell=cell,
                                         options=defaultdict(bool, check=False))
+
+
+def _must_fail(name: str, test: str) -> str:
+    """Code that runs the hidden `test` and raises unless it fails as nbgrader would grade it."""
+    return (f"try:\n{textwrap.indent(test, '    ')}\nexcept AssertionError:\n    pass\n"
+            f"else:\n    raise RuntimeError('an untouched exercise passed {name}')")
 
 
 @pytest.hookimpl(wrapper=True)

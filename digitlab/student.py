@@ -1,11 +1,13 @@
-"""Student versions of the notebooks: each solution replaced by a skeleton, outputs cleared.
+"""Student versions of the notebooks: solutions and hidden tests cleared, outputs cleared.
 
-The source notebooks mark solutions as nbgrader does (`### BEGIN SOLUTION` ... `### END
-SOLUTION`, in cells whose metadata marks them as solution cells), so `nbgrader
-generate_assignment` can use them as they are. `digitlab student SRC OUT` makes the same
-student versions without nbgrader, turns each `assert checks.…(…)` into a plain call, so a
-wrong answer gets a hint rather than an error, and leaves out the cells tagged `check`, which
-only test the lesson's own results (nbval runs them in CI).
+The source notebooks are nbgrader source notebooks: each exercise is a solution cell
+(`### BEGIN SOLUTION` ... `### END SOLUTION`) ending in a friendly check the student sees, then
+an autograded test cell whose test is hidden (`### BEGIN HIDDEN TESTS` ... `### END HIDDEN
+TESTS`), and the task above it is read-only. `nbgrader generate_assignment`, with the settings in
+`classroom/nbgrader_config.py`, makes the student versions a graded class gets.
+`digitlab student SRC OUT` makes the same versions without nbgrader, for a class that grades
+nothing (tests/test_classroom.py checks that the two agree), and leaves out the cells tagged
+`check`, which only test the lesson's own results (nbval runs them in CI).
 
 Each exercise cell starts, outside its solution, with the names the student is to define set to
 a placeholder (`first_seven = ...`). The skeleton is a comment, not nbgrader's default `raise
@@ -16,41 +18,58 @@ placeholder with "not yet: define `first_seven`", and Run All goes on to the end
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
+BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 SKELETON = "# YOUR CODE HERE"  # nbgrader's code stub, less its `raise`
-_CHECK = re.compile(r"^(\s*)assert (checks\.\w+\(.*\))\s*$", re.MULTILINE)
 
 
-def strip_solutions(source: str) -> str:
-    """A code cell's text with each solution region replaced by SKELETON, indented alike."""
+def _clear_regions(source: str, begin: str, end: str, stub: str | None) -> str:
+    """`source` with each region from a `begin` line to an `end` line replaced by `stub`
+    (indented as `begin` was), or dropped where `stub` is None."""
     lines, inside = [], False
     for line in source.split("\n"):
-        if line.strip() == BEGIN:
+        if line.strip() == begin:
             if inside:
-                raise ValueError(f"a {BEGIN!r} inside another solution")
+                raise ValueError(f"a {begin!r} inside another")
             inside = True
-            indent = line[:line.index(BEGIN)]
-            lines += [indent + stub for stub in SKELETON.split("\n")]
-        elif line.strip() == END:
+            if stub is not None:
+                lines.append(line[:line.index(begin)] + stub)
+        elif line.strip() == end:
             if not inside:
-                raise ValueError(f"an {END!r} without its {BEGIN!r}")
+                raise ValueError(f"an {end!r} without its {begin!r}")
             inside = False
         elif not inside:
             lines.append(line)
     if inside:
-        raise ValueError(f"a {BEGIN!r} without its {END!r}")
-    # `checks.f(x);` prints its hint; the semicolon stops Jupyter echoing True or False
-    return _CHECK.sub(r"\1\2;", "\n".join(lines))
+        raise ValueError(f"a {begin!r} without its {end!r}")
+    return "\n".join(lines)
+
+
+def strip_solutions(source: str) -> str:
+    """A code cell's text with each solution replaced by SKELETON and hidden tests removed."""
+    source = _clear_regions(source, BEGIN, END, SKELETON)
+    return _clear_regions(source, BEGIN_HIDDEN, END_HIDDEN, None)
+
+
+def hidden_tests(source: str) -> str:
+    """The lines of an autograded test cell that its student version leaves out."""
+    hidden, inside = [], False
+    for line in source.split("\n"):
+        if line.strip() in (BEGIN_HIDDEN, END_HIDDEN):
+            inside = line.strip() == BEGIN_HIDDEN
+        elif inside:
+            hidden.append(line)
+    return "\n".join(hidden)
 
 
 CHECK_TAG = "check"  # a cell that only checks the lesson's results: CI runs it, students skip it
 
 
 def student_notebook(nb):
-    """A copy of the notebook `nb` as students get it: no solutions, no check cells, no outputs."""
+    """A copy of the notebook `nb` as students get it: no solutions, hidden tests, check cells
+    or outputs, and the cells nbgrader locks locked alike (JupyterLab will not edit them)."""
     import copy
 
     nb = copy.deepcopy(nb)
@@ -59,6 +78,11 @@ def student_notebook(nb):
         if cell.cell_type == "code":
             cell.source = strip_solutions(cell.source)
             cell.outputs, cell.execution_count = [], None
+        grading = cell.metadata.get("nbgrader", {})
+        if grading.get("solution") or grading.get("grade") or grading.get("locked"):
+            cell.metadata["deletable"] = False
+            if not grading.get("solution"):  # a test or a task: the student only reads it
+                cell.metadata["editable"] = False
     return nb
 
 

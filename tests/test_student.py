@@ -15,10 +15,10 @@ NOTEBOOKS = sorted((Path(__file__).parent.parent / "notebooks").glob("[0-9][0-9]
 
 
 def exercises(nb):
-    """(question markdown, answer code cell) pairs of the Exercises section."""
+    """(question markdown, answer code cell, test cell) of each exercise."""
     start = next(i for i, c in enumerate(nb.cells) if c.source.startswith("## Exercises"))
     cells = nb.cells[start:]
-    return [(q, a) for q, a in zip(cells, cells[1:], strict=False)
+    return [(q, a, t) for q, a, t in zip(cells, cells[1:], cells[2:], strict=False)
             if q.cell_type == "markdown" and re.search(r"^\*\*\d+\.\*\*", q.source, re.M)]
 
 
@@ -33,18 +33,26 @@ def solution_lines(source):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_every_exercise_has_a_solution_nbgrader_can_find(path):
+def test_every_exercise_is_graded_by_nbgrader(path):
+    """A read-only task, a solution cell ending in the friendly check the student sees, and an
+    autograded test cell whose hidden test asserts that same check (nbval runs it here)."""
     nb = nbformat.read(path, as_version=4)
-    pairs = exercises(nb)
-    assert 2 <= len(pairs) <= 4
-    ids = set()
-    for question, answer in pairs:
+    found = exercises(nb)
+    assert 2 <= len(found) <= 4
+    ids = []
+    for question, answer, test in found:
+        task, solution, grade = (c.metadata.get("nbgrader", {}) for c in (question, answer, test))
+        assert task["locked"] and not task["solution"] and not task["grade"], question.source
         assert answer.cell_type == "code" and solution_lines(answer.source), question.source
-        meta = answer.metadata.get("nbgrader", {})  # nbgrader insists on this metadata
-        assert meta.get("solution") is True and meta.get("grade") is False
-        ids.add(meta["grade_id"])
-        assert "assert checks." in answer.source  # a hint for the student, a test for CI
-    assert len(ids) == len(pairs)
+        assert solution["solution"] and not solution["grade"] and not solution["locked"]
+        assert grade["grade"] and grade["locked"] and grade["points"] > 0 and test.id == grade[
+            "grade_id"]
+        check = answer.source.split(student.END)[1].strip()
+        assert re.fullmatch(r"checks\.\w+\(.*\);", check)  # the hint, echo off
+        assert student.hidden_tests(test.source) == f"assert {check[:-1]}"
+        assert student.strip_solutions(test.source).startswith("# ")  # what the student sees
+        ids += [task["grade_id"], solution["grade_id"], grade["grade_id"]]
+    assert len(set(ids)) == len(ids)
 
 
 def placeholders(source):
@@ -59,10 +67,10 @@ def test_every_exercise_names_what_to_define(path):
     the check's parameter has the same name, so its hint can say what is still to define."""
     from digitlab import checks
 
-    for question, answer in exercises(nbformat.read(path, as_version=4)):
+    for question, answer, _ in exercises(nbformat.read(path, as_version=4)):
         names = placeholders(answer.source)
         solution = answer.source.split(student.BEGIN)[1].split(student.END)[0]
-        call = ast.parse(answer.source.split(student.END)[1].strip().removeprefix("assert "))
+        call = ast.parse(answer.source.split(student.END)[1])
         check = call.body[0].value
         given = [a.id for a in check.args]
         tree = ast.parse(textwrap.dedent(solution))
@@ -76,12 +84,16 @@ def test_every_exercise_names_what_to_define(path):
 
 
 def test_strip_solutions_like_nbgrader():
-    source = "y = ...\n### BEGIN SOLUTION\ny = 2\n### END SOLUTION\nassert checks.f(y)"
+    source = "y = ...\n### BEGIN SOLUTION\ny = 2\n### END SOLUTION\nchecks.f(y);"
     assert student.strip_solutions(source) == "y = ...\n# YOUR CODE HERE\nchecks.f(y);"
+    test = "# graded\n### BEGIN HIDDEN TESTS\nassert f(y)\n### END HIDDEN TESTS"
+    assert student.strip_solutions(test) == "# graded"
+    assert student.hidden_tests(test) == "assert f(y)"
     indented = "def f():\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION"
     assert student.strip_solutions(indented) == "def f():\n    # YOUR CODE HERE"
     for broken in ("### BEGIN SOLUTION\nx", "x\n### END SOLUTION",
-                   "### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION"):
+                   "### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION",
+                   "### BEGIN HIDDEN TESTS\nassert x"):
         with pytest.raises(ValueError):
             student.strip_solutions(broken)
 
@@ -99,10 +111,11 @@ def test_no_solution_leaks(path, versions):
     text = "\n".join(c.source for c in nbformat.read(versions / path.name, as_version=4).cells)
     # A solution may reuse a line the lesson itself shows: only the others count as leaks.
     lesson = "\n".join(student.strip_solutions(c.source) for c in source.cells)
-    leaked = [line for question, answer in exercises(source)
-              for line in solution_lines(answer.source) if line in text and line not in lesson]
+    leaked = [line for _, answer, test in exercises(source)
+              for line in solution_lines(answer.source) + [student.hidden_tests(test.source)]
+              if line in text and line not in lesson]
     assert not leaked
-    assert "### BEGIN SOLUTION" not in text and "assert checks." not in text
+    assert "BEGIN SOLUTION" not in text and "HIDDEN TESTS" not in text
     assert text.count(student.SKELETON) == len(exercises(source))
 
 
