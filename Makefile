@@ -34,7 +34,7 @@ test: $(BIN)/digitlab
 	$(BIN)/python -m pytest
 
 lint: $(BIN)/digitlab
-	$(BIN)/ruff check digitlab tools tests notebooks conftest.py
+	$(BIN)/ruff check digitlab tools tests notebooks classroom conftest.py
 
 doctor: $(BIN)/digitlab
 	$(BIN)/digitlab doctor
