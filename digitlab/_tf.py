@@ -4,9 +4,13 @@ Since TF 2.19 the lines about oneDNN, CUDA and CPU features are written by C++ s
 descriptor 2 before logging is set up, so TF_CPP_MIN_LOG_LEVEL no longer hides them. We point
 that descriptor at /dev/null while TensorFlow loads and looks for devices, then restore it.
 Errors still surface: a failed import raises as usual once stderr is back.
+
+Loading takes several seconds, so in a notebook it says so: a silent first cell looks stuck.
 """
 
 import os
+import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -26,12 +30,22 @@ def stderr_muted() -> Iterator[None]:
         os.close(devnull)
 
 
+def _in_notebook() -> bool:
+    shell = sys.modules.get("IPython") and sys.modules["IPython"].get_ipython()
+    return type(shell).__name__ == "ZMQInteractiveShell"  # a Jupyter kernel, not a terminal
+
+
 def _import_quietly():
+    start, chatty = time.perf_counter(), _in_notebook()
+    if chatty:
+        print("Loading TensorFlow …", end=" ", flush=True)
     with stderr_muted():
         import tensorflow
 
         tensorflow.config.list_physical_devices()  # CUDA probing logs here, on first use
-        return tensorflow
+    if chatty:
+        print(f"{time.perf_counter() - start:.0f} s")
+    return tensorflow
 
 
 tf = _import_quietly()

@@ -106,7 +106,11 @@ c.JupyterHub.load_roles.append({{"name": "class-test", "services": ["class-test"
         self.process = subprocess.Popen(
             [str(Path(sys.executable).parent / "jupyterhub"), "-f", str(config)], cwd=folder,
             env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
-        self.wait_for(self.up, "the hub to start")
+        try:
+            self.wait_for(self.up, "the hub to start")
+        except BaseException:
+            self.stop()
+            raise
 
     def up(self) -> bool:
         try:
@@ -155,15 +159,27 @@ c.JupyterHub.load_roles.append({{"name": "class-test", "services": ["class-test"
             todo += children.get(pid, [])
         return found
 
-    def stop(self):
-        """Stop the hub as an admin would (SIGTERM): it stops the servers and the proxy."""
+    def stop(self) -> list[int]:
+        """Stop the hub as an admin would (SIGTERM), which stops the servers and the proxy;
+        the processes it left running (killed now, so a failed test leaves none either)."""
+        running = self.processes()
         self.process.send_signal(signal.SIGTERM)
         try:
             self.process.wait(60)
-        finally:
-            for pid in self.processes() - {self.process.pid}:
-                os.kill(pid, signal.SIGKILL)  # only if the hub failed to: the test then fails
-            self.log.close()
+        except subprocess.TimeoutExpired:
+            pass
+        left = [pid for pid in running if _alive(pid)]
+        for pid in left:
+            os.kill(pid, signal.SIGKILL)
+        self.log.close()
+        return left
+
+
+def _alive(pid: int) -> bool:
+    try:  # a zombie has ended: only its exit status waits to be collected
+        return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0] != "Z"
+    except OSError:
+        return False
 
 
 class Kernel:
@@ -295,10 +311,9 @@ def test_a_class_on_one_hub_runs_a_notebook_at_once_and_is_graded_with_nbgrader(
         print(f"notebook 00, quick mode, three students at once: {seconds:.0f} s; peak memory "
               + ", ".join(f"{u} {m:,.0f} MB" for u, m in memory.items()))
         assert all(300 < mb < 3 * 1024 for mb in memory.values())  # the config's 3G limit
-        running = hub.processes()
     finally:
-        hub.stop()
-    assert not [pid for pid in running if Path(f"/proc/{pid}").exists()]  # nothing left behind
+        left = hub.stop()
+    assert not left  # the hub stopped every server, kernel, service and the proxy
 
     nbgrader(course, "collect", lesson.stem, env=instructor)
     nbgrader(course, "autograde", lesson.stem, env=instructor)
