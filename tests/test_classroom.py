@@ -8,6 +8,7 @@ notebook zero, one wrong answer its point off."""
 import asyncio
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -16,6 +17,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from pathlib import Path
@@ -182,6 +184,29 @@ def _alive(pid: int) -> bool:
         return False
 
 
+class _Stay(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # a redirect is the answer: urllib raises it as an HTTPError
+
+
+def signs_up_and_gets_in(hub: Hub, name: str, password: str) -> bool:
+    """A student signs up on the hub's sign-up page, then logs in: whether the hub lets them in
+    (it redirects a good login onwards, and shows the login page again otherwise)."""
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(), _Stay())
+
+    def post_form(path: str, fields: dict) -> int:
+        page = browser.open(hub.url + path).read().decode()
+        fields["_xsrf"] = re.search(r'name="_xsrf" value="([^"]+)"', page).group(1)
+        try:
+            return browser.open(hub.url + path, urllib.parse.urlencode(fields).encode()).status
+        except urllib.error.HTTPError as answer:
+            return answer.code
+
+    assert post_form("/hub/signup", {"username": name, "signup_password": password,
+                                     "signup_password_confirmation": password}) == 200
+    return post_form("/hub/login", {"username": name, "password": password}) == 302
+
+
 class Kernel:
     """A kernel on a student's server, driven through the server's kernel API and websocket, as
     JupyterLab drives it."""
@@ -277,6 +302,8 @@ def test_a_class_on_one_hub_runs_a_notebook_at_once_and_is_graded_with_nbgrader(
         services = {s["name"]: s for s in hub.api("GET", "/hub/api/services").values()}
         assert services["idle-culler"]["pid"] in hub.processes()  # the culler runs
         assert {u["name"] for u in hub.api("GET", "/hub/api/users")} == {"dee", "teacher"}
+        assert signs_up_and_gets_in(hub, "dee", "a long passphrase")  # on the class list
+        assert not signs_up_and_gets_in(hub, "eve", "a long passphrase")  # waits for approval
         assert hub.api("POST", "/hub/api/users", {"usernames": list(STUDENTS)})
         for user in STUDENTS:
             hub.api("POST", f"/hub/api/users/{user}/server")
