@@ -154,7 +154,8 @@ def train_recipe(network: str, name: str, seed: int, quick: bool) -> dict:
         recipe = dataclasses.replace(recipe, epochs=1 if recipe.epochs else 0,
                                      steps=10 if recipe.steps else 0)
     steps = recipe.total_steps(len(train_set[0]))
-    every = steps // 10 if recipe.steps else steps // recipe.epochs  # ten points, or each epoch
+    # ten points, or one each epoch; a smoke test's one, at the end
+    every = steps if quick else steps // 10 if recipe.steps else steps // recipe.epochs
     training.set_seed(seed)
     curve = _TestCurve(*test)
     if recipe.build is None:
