@@ -282,7 +282,7 @@ STUDENTS = ("ada", "ben", "cy")  # ada answers every exercise, ben none, cy one 
 
 
 @needs_real_mnist
-def test_a_class_on_one_hub_runs_a_notebook_at_once_and_is_graded_with_nbgrader(tmp_path):
+def test_a_class_on_one_hub_runs_a_notebook_at_once_and_is_graded_with_nbgrader(tmp_path, course):
     require(shutil.which("configurable-http-proxy") is not None,
             "configurable-http-proxy (JupyterHub's proxy): npm install -g configurable-http-proxy")
     folder = tmp_path / "class"
@@ -290,11 +290,8 @@ def test_a_class_on_one_hub_runs_a_notebook_at_once_and_is_graded_with_nbgrader(
     (folder / "exchange").chmod(0o777 | 0o1000)  # every student writes, none removes another's
     (folder / "mnist").symlink_to(Path(REAL_DATA).resolve())
     (folder / "class-list.txt").write_text("dee\n")  # the rest join late, added by the teacher
-    course = folder / "course"
-    new_course(course)
-    lesson = LESSONS[0]
+    lesson = LESSONS[0]  # generated with the others by the `course` fixture
     instructor = {**os.environ, "NBGRADER_EXCHANGE": str(folder / "exchange")}
-    nbgrader(course, "generate_assignment", lesson.stem, env=instructor)
     nbgrader(course, "release_assignment", lesson.stem, env=instructor)
 
     hub = Hub(folder)
