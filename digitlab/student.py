@@ -25,43 +25,37 @@ BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 SKELETON = "# YOUR CODE HERE"  # nbgrader's code stub, less its `raise`
 
 
-def _clear_regions(source: str, begin: str, end: str, stub: str | None) -> str:
+def _split_regions(source: str, begin: str, end: str, stub: str | None) -> tuple[str, str]:
     """`source` with each region from a `begin` line to an `end` line replaced by `stub`
-    (indented as `begin` was), or dropped where `stub` is None."""
-    lines, inside = [], False
+    (indented as `begin` was), or dropped where `stub` is None; and the lines those held."""
+    kept, held, inside = [], [], False
     for line in source.split("\n"):
         if line.strip() == begin:
             if inside:
                 raise ValueError(f"a {begin!r} inside another")
             inside = True
             if stub is not None:
-                lines.append(line[:line.index(begin)] + stub)
+                kept.append(line[:line.index(begin)] + stub)
         elif line.strip() == end:
             if not inside:
                 raise ValueError(f"an {end!r} without its {begin!r}")
             inside = False
-        elif not inside:
-            lines.append(line)
+        else:
+            (held if inside else kept).append(line)
     if inside:
         raise ValueError(f"a {begin!r} without its {end!r}")
-    return "\n".join(lines)
+    return "\n".join(kept), "\n".join(held)
 
 
 def strip_solutions(source: str) -> str:
     """A code cell's text with each solution replaced by SKELETON and hidden tests removed."""
-    source = _clear_regions(source, BEGIN, END, SKELETON)
-    return _clear_regions(source, BEGIN_HIDDEN, END_HIDDEN, None)
+    source = _split_regions(source, BEGIN, END, SKELETON)[0]
+    return _split_regions(source, BEGIN_HIDDEN, END_HIDDEN, None)[0]
 
 
 def hidden_tests(source: str) -> str:
     """The lines of an autograded test cell that its student version leaves out."""
-    hidden, inside = [], False
-    for line in source.split("\n"):
-        if line.strip() in (BEGIN_HIDDEN, END_HIDDEN):
-            inside = line.strip() == BEGIN_HIDDEN
-        elif inside:
-            hidden.append(line)
-    return "\n".join(hidden)
+    return _split_regions(source, BEGIN_HIDDEN, END_HIDDEN, None)[1]
 
 
 CHECK_TAG = "check"  # a cell that only checks the lesson's results: CI runs it, students skip it
