@@ -12,7 +12,6 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -28,6 +27,7 @@ from nbgrader.api import Gradebook
 
 from conftest import REAL_DATA, needs_real_mnist, require
 from digitlab import student
+from tools import browser
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "classroom"))
 from new_course import LESSONS, new_course  # noqa: E402
@@ -69,18 +69,12 @@ def test_nbgrader_releases_what_digitlab_student_makes(course):
         assert "HIDDEN TESTS" not in nbformat.writes(released)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Hub:
     """JupyterHub on classroom/jupyterhub_config.py, run from a class folder of its own; its REST
     API with a token of a test service (admin of users and servers)."""
 
     def __init__(self, folder: Path):
-        self.folder, self.port, self.token = folder, free_port(), secrets.token_hex(16)
+        self.folder, self.port, self.token = folder, browser.free_port(), secrets.token_hex(16)
         self.url = f"http://127.0.0.1:{self.port}"
         config = folder / "test_hub_config.py"
         home = folder / "home" / "{username}"
@@ -95,8 +89,8 @@ c.Spawner.cmd = [{str(Path(sys.executable).parent / "jupyterhub-singleuser")!r}]
 c.Spawner.args = ["--allow-root"]  # test machines often run as root; systemd's users never do
 c.Spawner.environment["DIGITLAB_QUICK"] = "1"
 c.JupyterHub.ip, c.JupyterHub.port = "127.0.0.1", {self.port}
-c.JupyterHub.hub_port = {free_port()}
-c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:{free_port()}"
+c.JupyterHub.hub_port = {browser.free_port()}
+c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:{browser.free_port()}"
 c.JupyterHub.services.append({{"name": "class-test", "api_token": {self.token!r}}})
 c.JupyterHub.load_roles.append({{"name": "class-test", "services": ["class-test"],
     "scopes": ["admin:users", "admin:servers", "access:servers", "list:services",
