@@ -15,6 +15,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# TensorFlow turns its oneDNN kernels on by itself only on CPUs with AVX-512 VNNI or AMX; most
+# laptops have AVX2 alone and get the slower default kernels. With oneDNN on, a LeNet epoch on a
+# 2-core AVX2 machine takes 9-12 s instead of 21 s (docs/measurements.md). Set
+# TF_ENABLE_ONEDNN_OPTS=0 to compare or to get TensorFlow's own choice back.
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 
 
 @contextmanager
