@@ -31,7 +31,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from digitlab import predict, preprocess
-from digitlab.strokes import render
+from digitlab.strokes import TEMPLATES, jitter, jittered, render
 
 FONTS = {  # Debian package -> font files it installs
     "fonts-dkg-handwriting": ["/usr/share/fonts/truetype/fifthhorseman/dkg.ttf",
@@ -82,27 +82,6 @@ TRAINING_FONTS = {
                                   for name in ("YOzRCF", "YOzBCF")],
 }
 
-# Each digit as pen strokes in a unit box (x right, y down), as a child might be taught to write.
-_t = np.linspace(0, 2 * np.pi, 40)
-TEMPLATES = {
-    0: [list(zip(0.5 + 0.28 * np.sin(_t), 0.5 - 0.42 * np.cos(_t), strict=True))],
-    1: [[(0.4, 0.25), (0.56, 0.08), (0.52, 0.92)]],
-    2: [[(0.25, 0.3), (0.35, 0.12), (0.55, 0.08), (0.72, 0.2), (0.7, 0.38), (0.25, 0.88),
-         (0.78, 0.88)]],
-    3: [[(0.25, 0.15), (0.5, 0.08), (0.72, 0.2), (0.65, 0.4), (0.45, 0.48), (0.72, 0.6),
-         (0.72, 0.8), (0.5, 0.92), (0.25, 0.85)]],
-    4: [[(0.6, 0.1), (0.2, 0.65), (0.8, 0.65)], [(0.62, 0.35), (0.62, 0.92)]],
-    5: [[(0.72, 0.1), (0.32, 0.1), (0.28, 0.45), (0.55, 0.42), (0.72, 0.58), (0.7, 0.8),
-         (0.5, 0.92), (0.25, 0.85)]],
-    6: [[(0.65, 0.08), (0.4, 0.3), (0.28, 0.6), (0.35, 0.85), (0.55, 0.92), (0.7, 0.78),
-         (0.65, 0.58), (0.45, 0.52), (0.3, 0.62)]],
-    7: [[(0.22, 0.12), (0.78, 0.12), (0.42, 0.92)]],
-    8: [list(zip(0.5 + 0.2 * np.sin(2 * _t), 0.5 - 0.42 * np.cos(_t), strict=True))],
-    9: [[(0.7, 0.3), (0.55, 0.12), (0.35, 0.15), (0.3, 0.32), (0.45, 0.45), (0.68, 0.38),
-         (0.7, 0.3), (0.65, 0.92)]],
-}
-
-
 def _on_paper(ink: np.ndarray) -> np.ndarray:
     """Ink (1 = ink) as dark ink on off-white paper."""
     return (0.95 - 0.85 * ink).astype(np.float32)
@@ -139,24 +118,13 @@ def through_uci_grid(images: np.ndarray) -> list[np.ndarray]:
     return pictures
 
 
-def _jitter(rng: np.random.Generator) -> np.ndarray:
-    """A random slant, tilt and scale, as a 2x2 matrix."""
-    slant, tilt, scale = rng.uniform(-0.25, 0.25), np.radians(rng.uniform(-10, 10)), rng.uniform(
-        0.8, 1.1)
-    rotate = np.array([[np.cos(tilt), -np.sin(tilt)], [np.sin(tilt), np.cos(tilt)]])
-    return scale * rotate @ np.array([[1, -slant], [0, 1]])
-
-
 def stroke_digits(rng: np.random.Generator, per_digit: int) -> tuple[list[np.ndarray], np.ndarray]:
     """Template digits with every point, the pen width, slant and tilt jittered."""
     images, labels = [], []
-    for digit, strokes in TEMPLATES.items():
+    for digit, template in TEMPLATES.items():
         for _ in range(per_digit):
-            matrix, size = _jitter(rng), rng.uniform(130, 200)
-            centre = np.array([140, 140]) + rng.uniform(-30, 30, 2)
-            drawn = [[tuple(centre + size * matrix @ (np.array(p) - 0.5 + rng.normal(0, 0.015, 2)))
-                      for p in stroke] for stroke in strokes]
-            images.append(_on_paper(render(drawn, 280, rng.uniform(10, 26))))
+            drawn, width = jittered(template, rng)
+            images.append(_on_paper(render(drawn, 280, width)))
             labels.append(digit)
     return images, np.array(labels)
 
@@ -181,7 +149,7 @@ def font_digits(rng: np.random.Generator, per_digit: int, fonts: dict[str, list[
                           140 - (top + bottom) / 2 + rng.uniform(-25, 25))
                     pen.text(at, str(digit), fill=255, font=font, stroke_fill=255,
                              stroke_width=int(rng.integers(0, 4)))  # thicker or thinner pens
-                    inverse = np.linalg.inv(_jitter(rng))  # PIL maps output to input pixels
+                    inverse = np.linalg.inv(jitter(rng))  # PIL maps output to input pixels
                     offset = np.array([140, 140]) - inverse @ np.array([140, 140])
                     canvas = canvas.transform((280, 280), Image.Transform.AFFINE,
                                               (*inverse[0], offset[0], *inverse[1], offset[1]),
