@@ -1,5 +1,7 @@
 // The drawing pad's browser side: ink is drawn here, under the pen, without waiting for Python;
-// the strokes go to Python (traits `strokes` and `drawn`), which sends back `reading`.
+// the strokes go to Python (traits `strokes` and `drawn`). Beside the pad, a panel: in "read"
+// mode the reading Python sends back (`reading`); in "collect" mode what to draw next (`task`),
+// with Keep and Redo last, which go to Python as messages.
 
 const BUSY_AFTER_MS = 400; // no answer this long after sending: say that Python is busy
 
@@ -14,36 +16,29 @@ function render({ model, el }) {
         <button class="digitlab-undo" type="button">Undo</button>
       </div>
     </div>
-    <div class="digitlab-right">
-      <div class="digitlab-answer"></div>
-      <div class="digitlab-status" role="status"></div>
-      <div class="digitlab-reading">
-        <div class="digitlab-bars"></div>
-        <figure class="digitlab-seen-box">
-          <canvas class="digitlab-seen" width="28" height="28"></canvas>
-          <figcaption>what the network sees (28×28)</figcaption>
-        </figure>
-      </div>
-    </div>`;
+    <div class="digitlab-right"></div>`;
   const pad = el.querySelector(".digitlab-pad");
   pad.style.maxWidth = el.querySelector(".digitlab-left").style.flexBasis = `${size}px`;
   const ink = pad.getContext("2d");
-  const seen = el.querySelector(".digitlab-seen").getContext("2d");
-  const answer = el.querySelector(".digitlab-answer");
-  const status = el.querySelector(".digitlab-status");
-  const bars = el.querySelector(".digitlab-bars");
-  for (let d = 0; d < 10; d++) {
-    bars.insertAdjacentHTML("beforeend", `<span class="digitlab-label">${d}</span>
-      <span class="digitlab-track"><span class="digitlab-fill"></span></span>
-      <span class="digitlab-percent"></span>`);
+  const timings = { ink: [], answer: [] }; // ms, measured here in the browser
+
+  function record(kind, since) {
+    requestAnimationFrame(() => { // the frame that shows it has been painted
+      timings[kind].push(performance.now() - since);
+      el.dataset.timings = JSON.stringify(timings);
+      if (kind === "answer") { // Python keeps them too, for the notebook to show
+        model.set("browser_ms", structuredClone(timings));
+        model.save_changes();
+      }
+    });
   }
-  const fills = bars.querySelectorAll(".digitlab-fill");
-  const percents = bars.querySelectorAll(".digitlab-percent");
+
+  const right = el.querySelector(".digitlab-right");
+  const panel = model.get("mode") === "collect" ? collector(model, right)
+    : reader(model, right, record);
 
   let strokes = structuredClone(model.get("strokes"));
   let drawing = false, lastSent = 0, pointer = null;
-  let waiting = null; // {drawn, since}: the pen went up; time until its reading is shown
-  const timings = { ink: [], answer: [] }; // ms, measured here in the browser
 
   function at(event) {
     const box = pad.getBoundingClientRect(); // the page may show the pad smaller than `size`
@@ -82,26 +77,8 @@ function render({ model, el }) {
     model.set("strokes", strokes.map((s) => s.map(([x, y]) => [+x.toFixed(1), +y.toFixed(1)])));
     model.set("drawn", drawn);
     model.save_changes();
-    setTimeout(showStatus, BUSY_AFTER_MS);
+    panel.sent(lastSent);
     return drawn;
-  }
-
-  function showStatus() {
-    const behind = (model.get("reading").drawn ?? 0) < model.get("drawn");
-    const late = behind && performance.now() - lastSent >= BUSY_AFTER_MS - 1;
-    status.textContent = late ? "Python is busy (is a cell running?): your digit will be " +
-      "read as soon as it is free." : "";
-  }
-
-  function record(kind, since) {
-    requestAnimationFrame(() => { // the frame that shows it has been painted
-      timings[kind].push(performance.now() - since);
-      el.dataset.timings = JSON.stringify(timings);
-      if (kind === "answer") { // Python keeps them too, for the notebook to show
-        model.set("browser_ms", structuredClone(timings));
-        model.save_changes();
-      }
-    });
   }
 
   pad.addEventListener("pointerdown", (event) => {
@@ -127,7 +104,7 @@ function render({ model, el }) {
   function penUp(event) {
     if (!drawing || event.pointerId !== pointer) return;
     drawing = false;
-    waiting = { drawn: send(), since: event.timeStamp };
+    panel.penUp(send(), event.timeStamp);
   }
   pad.addEventListener("pointerup", penUp);
   pad.addEventListener("pointercancel", penUp);
@@ -142,6 +119,47 @@ function render({ model, el }) {
     redraw();
     send();
   });
+
+  model.on("change:strokes", () => { // Python cleared or undid
+    if (drawing) return;
+    strokes = structuredClone(model.get("strokes"));
+    redraw();
+  });
+  redraw();
+}
+
+// Read mode: the answer, ten probability bars, and the 28x28 image the network saw.
+function reader(model, right, record) {
+  right.innerHTML = `
+    <div class="digitlab-answer"></div>
+    <div class="digitlab-status" role="status"></div>
+    <div class="digitlab-reading">
+      <div class="digitlab-bars"></div>
+      <figure class="digitlab-seen-box">
+        <canvas class="digitlab-seen" width="28" height="28"></canvas>
+        <figcaption>what the network sees (28×28)</figcaption>
+      </figure>
+    </div>`;
+  const seen = right.querySelector(".digitlab-seen").getContext("2d");
+  const answer = right.querySelector(".digitlab-answer");
+  const status = right.querySelector(".digitlab-status");
+  const bars = right.querySelector(".digitlab-bars");
+  for (let d = 0; d < 10; d++) {
+    bars.insertAdjacentHTML("beforeend", `<span class="digitlab-label">${d}</span>
+      <span class="digitlab-track"><span class="digitlab-fill"></span></span>
+      <span class="digitlab-percent"></span>`);
+  }
+  const fills = bars.querySelectorAll(".digitlab-fill");
+  const percents = bars.querySelectorAll(".digitlab-percent");
+  let lastSent = 0;
+  let waiting = null; // {drawn, since}: the pen went up; time until its reading is shown
+
+  function showStatus() {
+    const behind = (model.get("reading").drawn ?? 0) < model.get("drawn");
+    const late = behind && performance.now() - lastSent >= BUSY_AFTER_MS - 1;
+    status.textContent = late ? "Python is busy (is a cell running?): your digit will be " +
+      "read as soon as it is free." : "";
+  }
 
   function show() {
     const reading = model.get("reading");
@@ -167,13 +185,48 @@ function render({ model, el }) {
   }
 
   model.on("change:reading", show);
-  model.on("change:strokes", () => { // Python cleared or undid
-    if (drawing) return;
-    strokes = structuredClone(model.get("strokes"));
-    redraw();
-  });
-  redraw();
   show();
+  return {
+    sent(at) {
+      lastSent = at;
+      setTimeout(showStatus, BUSY_AFTER_MS);
+    },
+    penUp(drawn, since) { waiting = { drawn, since }; },
+  };
+}
+
+// Collect mode: what to draw next, how far the set has come, Keep and Redo last.
+function collector(model, right) {
+  right.innerHTML = `
+    <h3 class="digitlab-prompt"></h3>
+    <div class="digitlab-progress"></div>
+    <div class="digitlab-buttons">
+      <button class="digitlab-keep" type="button">Keep</button>
+      <button class="digitlab-redo" type="button">Redo last</button>
+    </div>
+    <div class="digitlab-note" role="status"></div>`;
+  const prompt = right.querySelector(".digitlab-prompt");
+  const progress = right.querySelector(".digitlab-progress");
+  const note = right.querySelector(".digitlab-note");
+  const keep = right.querySelector(".digitlab-keep");
+
+  function show() {
+    const task = model.get("task");
+    const done = task.digit === null || task.digit === undefined;
+    prompt.innerHTML = done ? "The set is complete: thank you!" :
+      `Draw a <span class="digitlab-digit">${task.digit}</span>`;
+    progress.textContent = (done ? "" : `${task.digit}: ${task.done} of ${task.of} · `) +
+      `${task.kept} of ${task.total} in all`;
+    note.textContent = task.note ?? "";
+    keep.disabled = done;
+  }
+
+  keep.addEventListener("click", () => model.send({ button: "keep" }));
+  right.querySelector(".digitlab-redo").addEventListener("click",
+    () => model.send({ button: "redo" }));
+  model.on("change:task", show);
+  show();
+  return { sent() {}, penUp() {} };
 }
 
 export default { render };

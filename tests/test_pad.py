@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
+from digitlab import drawings, strokes
 from digitlab import pad as pads
-from digitlab import strokes
 
 
 class Fixed:
@@ -98,3 +98,86 @@ def test_the_shipped_model_reads_a_drawn_one_and_zero():
     circle = [(140 + 55 * np.sin(t), 140 - 95 * np.cos(t)) for t in np.linspace(0, 2 * np.pi, 40)]
     draw(pad, circle)
     assert pad.prediction.digit == 0
+
+
+# The collecting pad, driven as its buttons drive it: a message from the browser per press.
+
+ONE = [[(150, 40), (145, 140), (140, 240)]]
+
+
+def press(pad, button):
+    pad._on_button(pad, {"button": button}, [])
+
+
+def test_collecting_asks_for_each_digit_in_turn_and_counts(tmp_path):
+    pad = pads.CollectingPad(tmp_path / "mine.npz", per_digit=2)
+    assert pad.task | {"note": ""} == {"digit": 0, "done": 0, "of": 2, "kept": 0, "total": 20,
+                                      "note": ""}
+    press(pad, "keep")  # nothing drawn: nothing kept, and the pad says so
+    assert pad.task["kept"] == 0 and "Nothing drawn" in pad.task["note"]
+    for digit in range(10):
+        assert pad.task["digit"] == digit
+        draw(pad, *ONE)
+        press(pad, "keep")
+        assert pad.strokes == []  # the pad is wiped for the next digit
+    assert pad.task | {"note": ""} == {"digit": 0, "done": 1, "of": 2, "kept": 10, "total": 20,
+                                      "note": ""}
+    assert "Saved 10 drawings" in pad.task["note"]
+    assert list(pad.drawings.labels) == list(range(10))
+
+
+def test_redo_takes_back_the_last_drawing_and_asks_for_it_again(tmp_path):
+    pad = pads.CollectingPad(tmp_path / "mine.npz", per_digit=1)
+    for _ in range(3):
+        draw(pad, *ONE)
+        press(pad, "keep")
+    press(pad, "redo")
+    assert pad.task["digit"] == 2 and pad.task["kept"] == 2 and "Took back the last 2" in (
+        pad.task["note"])
+    assert len(drawings.load(tmp_path / "mine.npz")) == 2  # saved at once, as it stands
+    press(pad, "redo"), press(pad, "redo"), press(pad, "redo")
+    assert pad.task["kept"] == 0 and pad.task["note"] == "Nothing kept yet."
+
+
+def test_a_complete_set_says_so_and_keeps_no_more(tmp_path):
+    pad = pads.CollectingPad(per_digit=1)
+    for _ in range(10):
+        draw(pad, *ONE)
+        press(pad, "keep")
+    assert pad.task["digit"] is None and pad.task["kept"] == 10
+    assert "no path given" in pad.task["note"]  # nothing saved, and the pad says how to
+    draw(pad, *ONE)
+    press(pad, "keep")
+    assert len(pad.drawings) == 10 and "complete" in pad.task["note"]
+
+
+def test_a_new_pad_carries_on_from_the_saved_drawings(tmp_path):
+    path = tmp_path / "mine.npz"
+    first = pads.CollectingPad(path, per_digit=2)
+    for _ in range(3):
+        draw(first, *ONE)
+        press(first, "keep")
+    again = pads.CollectingPad(path, per_digit=2)  # after a kernel restart
+    assert again.task["digit"] == 3 and again.task["kept"] == 3
+    assert "Carrying on from 3 drawings" in again.task["note"]
+    np.testing.assert_array_equal(again.drawings.images, first.drawings.images)
+
+
+def test_a_pad_will_not_carry_on_from_another_students_drawings(tmp_path, monkeypatch):
+    path = tmp_path / "theirs.npz"
+    monkeypatch.setenv("JUPYTERHUB_USER", "ada")
+    drawings.save(drawings.stand_in(per_digit=1), path)  # by the stand-in, not by ada
+    with pytest.raises(FileExistsError, match="not by ada"):
+        pads.CollectingPad(path)
+
+
+def test_a_failed_save_loses_no_drawing(tmp_path):
+    folder = tmp_path / "gone"
+    pad = pads.CollectingPad(folder / "mine.npz", per_digit=1)
+    draw(pad, *ONE)
+    press(pad, "keep")  # the folder does not exist: the save fails, the drawing stays
+    assert "Could not save" in pad.task["note"] and len(pad.drawings) == 1
+    folder.mkdir()
+    draw(pad, *ONE)
+    press(pad, "keep")
+    assert len(drawings.load(folder / "mine.npz")) == 2
