@@ -321,3 +321,41 @@ def nb06_ex3(invert) -> bool:
     return _verdict(abs(int(results[0.5][0, 0, 1]) - 128) <= 1,
                     "0 leaves the digit, 1 inverts it, in between blends the two.",
                     "at strength 0.5 a pixel should lie halfway between x and 255 - x")
+
+
+# 07 · your handwriting, taught
+
+@_exercise
+def nb07_ex1(output_only_yours, output_only_mnist, results) -> bool:
+    """Accuracies after fine-tuning the output layer alone; `results` holds the lesson's."""
+    everything_mnist = results["everything"]["MNIST"]
+    if not _is_fraction(output_only_yours, output_only_mnist):
+        return _verdict(False, "", _fractions_hint(output_only_yours, output_only_mnist))
+    return _verdict(output_only_mnist >= everything_mnist,
+                    f"{output_only_mnist:.1%} on MNIST against {everything_mnist:.1%} when "
+                    f"everything trains, and {output_only_yours:.1%} on your held-out drawings: "
+                    "the fewer weights change, the less it forgets.",
+                    "fine-tune a fresh copy of the shipped network "
+                    "(fine_tune(pretrained.load(LENET), ..., layers=['output'])), then measure it")
+
+
+@_exercise
+def nb07_ex2(by_count) -> bool:
+    """{drawings of each digit trained on: accuracy on the held-out drawings}."""
+    if not isinstance(by_count, dict) or len(by_count) < 3:
+        return _verdict(False, "", "`by_count` should be a dict with at least three entries, "
+                                   "{drawings per digit: held-out accuracy}, e.g. for 1, 3 and 7")
+    if not all(isinstance(k, (int, np.integer)) and k >= 1 for k in by_count):
+        return _verdict(False, "", "the keys are how many drawings of each digit it trained "
+                                   f"on: whole numbers from 1 up, not {list(by_count)}")
+    if not _is_fraction(*by_count.values()):
+        return _verdict(False, "", _fractions_hint(*by_count.values()))
+    fewest, most = by_count[min(by_count)], by_count[max(by_count)]
+    counts = ", ".join(f"{k} each: {v:.0%}" for k, v in sorted(by_count.items()))
+    why = ("more of your own examples, better reading of your hand." if most > fewest else
+           "no difference on these held-out drawings: your hand is consistent, or they are "
+           "too few to show one.")
+    return _verdict(most >= fewest, f"{counts}: {why}",
+                    f"{min(by_count)} each gave {fewest:.0%} but {max(by_count)} each "
+                    f"{most:.0%}: train each on a fresh copy of the shipped network, and "
+                    "measure on the same held-out drawings")

@@ -236,3 +236,25 @@ def dense_weights(kernel: np.ndarray, count: int = 32,
     """The first `count` units of a first Dense layer on 784 pixels, each as a 28x28 image."""
     maps = kernel[:, :count].T.reshape(-1, 28, 28)
     return _tiles(maps, title, cmap="RdBu_r", symmetric=True, caption="unit")
+
+
+def yours_against_mnist(results: dict[str, dict[str, float]], held_out: int,
+                        title: str = "Reading your digits, and still reading everyone's?"
+                        ) -> Figure:
+    """One labelled point per model: {name: {"yours": accuracy, "MNIST": accuracy}}, with each
+    'yours' given its 95% interval over `held_out` drawings."""
+    from digitlab.evaluate import accuracy_interval
+
+    fig, ax = plt.subplots(figsize=(7.5, 5))
+    for name, acc in results.items():
+        low, high = accuracy_interval(round(acc["yours"] * held_out), held_out)
+        x, y = 100 * acc["MNIST"], 100 * acc["yours"]
+        ax.errorbar(x, y, yerr=[[y - 100 * low], [100 * high - y]], fmt="o", capsize=4,
+                    label=name)
+    ax.set(title=title, xlabel="MNIST test accuracy (%): everyone's digits",
+           ylabel=f"accuracy on your {held_out} held-out drawings (%)")
+    ax.legend(loc="lower left")  # points often sit close together: a legend, not labels
+    ax.margins(x=0.1, y=0.1)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig

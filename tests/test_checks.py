@@ -48,6 +48,8 @@ RIGHT = [
     (checks.nb06_ex1, (0.95, PROBS, PROBS_Y)),
     (checks.nb06_ex2, ((1, 0), [[0.9, 0.1], [0.3, 0.7]])),
     (checks.nb06_ex3, (good_invert,)),
+    (checks.nb07_ex1, (0.9, 0.985, {"everything": {"MNIST": 0.97}})),
+    (checks.nb07_ex2, ({1: 0.8, 3: 0.9, 7: 0.9},)),
 ]
 
 WRONG = [  # (check, arguments, words the hint must contain)
@@ -84,6 +86,11 @@ WRONG = [  # (check, arguments, words the hint must contain)
     (checks.nb06_ex3, (lambda images, s: images,), "255 - images"),
     (checks.nb06_ex3, (lambda images, s: images / 2,), "uint8"),
     (checks.nb06_ex3, (lambda images: images,), "raised TypeError"),
+    (checks.nb07_ex1, (0.9, 0.95, {"everything": {"MNIST": 0.97}}), "fresh copy"),
+    (checks.nb07_ex1, (90, 0.95, {"everything": {"MNIST": 0.97}}), "between 0 and 1"),
+    (checks.nb07_ex2, ({1: 0.8, 7: 0.9},), "at least three"),
+    (checks.nb07_ex2, ({"one": 0.8, "three": 0.9, "all": 1.0},), "whole numbers"),
+    (checks.nb07_ex2, ({1: 0.9, 3: 0.8, 7: 0.7},), "same held-out"),
 ]
 
 

@@ -119,3 +119,14 @@ def test_embeddings_and_dense_weights():
     assert [ax.get_title() for ax in fig.axes[:2]] == ["pixels", "dense"]
     fig = plots.dense_weights(RNG.normal(size=(784, 64)), count=16)
     assert sum(bool(ax.images) for ax in fig.axes) == 16
+
+
+def test_yours_against_mnist_one_labelled_point_per_model_with_its_interval():
+    results = {"as shipped": {"yours": 0.8, "MNIST": 0.99}, "from scratch": {"yours": 1.0,
+                                                                            "MNIST": 0.55}}
+    fig = plots.yours_against_mnist(results, held_out=30)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_legend().texts] == ["as shipped", "from scratch"]
+    assert "30 held-out" in ax.get_ylabel() and "MNIST" in ax.get_xlabel()
+    bar = ax.containers[1].lines[2][0].get_segments()[0]  # from scratch: 30 of 30, yet unsure
+    assert bar[0][1] < 90 and bar[1][1] == pytest.approx(100)
