@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from conftest import require
+from digitlab import drawings
 from tools import browser
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -34,16 +35,25 @@ def browser_installed():
             "no browser: install Debian's chromium and `pip install playwright` to run this test")
 
 
-@pytest.fixture
-def course(tmp_path):
-    """A folder with a notebook that shows the pad, then keeps Python busy for a while."""
-    root = tmp_path / "course"
-    root.mkdir()
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    """A folder with a notebook that shows the pad, then keeps Python busy for a while, and one
+    that shows the collecting pad."""
+    root = tmp_path_factory.mktemp("course")
     browser.pad_notebook(root, BUSY_S)
+    browser.write_notebook(root / "collect.ipynb", "from digitlab.pad import CollectingPad\n\n"
+                           "pad = CollectingPad('my_digits.npz', per_digit=2)\npad")
     return root
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
+def lab(course, tmp_path_factory):
+    """One JupyterLab on the course for the tests that use JupyterLab: its URL."""
+    with browser.jupyter(course, tmp_path_factory.mktemp("lab")) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
 def chromium():
     with sync_playwright() as p:
         instance = p.chromium.launch(executable_path=browser.CHROMIUM, args=browser.CHROMIUM_ARGS)
@@ -59,6 +69,15 @@ def ink_at(page, x, y) -> bool:
         const c = document.querySelector('canvas.digitlab-pad');
         return c.getContext('2d').getImageData(x, y, 1, 1).data[0] < 128;
     }""", [x, y])
+
+
+def any_ink(page) -> bool:
+    """Whether any pixel of the pad is ink."""
+    return page.evaluate("""() => {
+        const c = document.querySelector('canvas.digitlab-pad');
+        return c.getContext('2d').getImageData(0, 0, c.width, c.height).data.some(
+            (v, i) => i % 4 === 0 && v < 128);
+    }""")
 
 
 def covered(page, selector) -> list[str]:
@@ -105,62 +124,60 @@ def touch(page, canvas, points) -> None:
     finger("touchEnd", 0, 0)
 
 
-def test_the_pad_inks_at_once_reads_after_a_busy_cell_and_fits_a_laptop(course, tmp_path,
-                                                                          chromium):
+def test_the_pad_inks_at_once_reads_after_a_busy_cell_and_fits_a_laptop(lab, chromium):
     ARTIFACTS.mkdir(exist_ok=True)
     page = chromium.new_page(viewport={"width": 1024, "height": 768})
-    with browser.jupyter(course, tmp_path / "lab") as url:
-        try:
-            page.goto(f"{url}/lab/tree/pad.ipynb?reset")
-            page.get_by_text("| Idle").wait_for(timeout=120_000)  # the kernel exists and waits
-            assert page.locator("#filebrowser").is_visible()  # JupyterLab's default layout
-            browser.run_cell(page, 0)
-            pad = page.locator("canvas.digitlab-pad").first
-            pad.wait_for(timeout=120_000)
-            browser.wait_for_pad(page)
-            browser.run_cell(page, 1)
-            # JupyterLab marks the cell running; the kernel itself cannot say so while the
-            # cell holds Python's lock
-            page.locator(".jp-InputPrompt", has_text="[*]").wait_for(timeout=30_000)
-            time.sleep(0.5)
+    try:
+        page.goto(f"{lab}/lab/tree/pad.ipynb?reset")
+        page.get_by_text("| Idle").wait_for(timeout=120_000)  # the kernel exists and waits
+        assert page.locator("#filebrowser").is_visible()  # JupyterLab's default layout
+        browser.run_cell(page, 0)
+        pad = page.locator("canvas.digitlab-pad").first
+        pad.wait_for(timeout=120_000)
+        browser.wait_for_pad(page)
+        browser.run_cell(page, 1)
+        # JupyterLab marks the cell running; the kernel itself cannot say so while the
+        # cell holds Python's lock
+        page.locator(".jp-InputPrompt", has_text="[*]").wait_for(timeout=30_000)
+        time.sleep(0.5)
 
-            # While another cell runs: the ink shows at once, the pad says Python is busy.
-            browser.bring_into_view(page, pad)
-            browser.draw(page, pad, ONE)
-            assert ink_at(page, 147, 100)
-            answer, status = page.locator(".digitlab-answer"), page.locator(".digitlab-status")
-            status.get_by_text("Python is busy").wait_for(timeout=5_000)
-            assert "Draw a digit" in answer.inner_text()
-            answer.get_by_text("It reads: 1").wait_for(timeout=120_000)
-            assert status.inner_text().strip() == ""  # caught up
+        # While another cell runs: the ink shows at once, the pad says Python is busy.
+        browser.bring_into_view(page, pad)
+        browser.draw(page, pad, ONE)
+        assert ink_at(page, 147, 100)
+        answer, status = page.locator(".digitlab-answer"), page.locator(".digitlab-status")
+        status.get_by_text("Python is busy").wait_for(timeout=5_000)
+        assert "Draw a digit" in answer.inner_text()
+        answer.get_by_text("It reads: 1").wait_for(timeout=120_000)
+        assert status.inner_text().strip() == ""  # caught up
 
-            assert not whole_pad_visible(page), whole_pad_visible(page)
-            page.screenshot(path=str(ARTIFACTS / "pad-1024x768.png"))
+        assert not whole_pad_visible(page), whole_pad_visible(page)
+        page.screenshot(path=str(ARTIFACTS / "pad-1024x768.png"))
 
-            page.locator(".digitlab-clear").click()
-            answer.get_by_text("Draw a digit").wait_for(timeout=10_000)
-            assert not ink_at(page, 147, 100)
-            browser.bring_into_view(page, pad)
-            browser.draw(page, pad, ZERO)
-            answer.get_by_text("It reads: 0").wait_for(timeout=10_000)
-            page.locator(".digitlab-undo").click()
-            answer.get_by_text("Draw a digit").wait_for(timeout=10_000)
+        page.locator(".digitlab-clear").click()
+        answer.get_by_text("Draw a digit").wait_for(timeout=10_000)
+        assert not ink_at(page, 147, 100)
+        browser.bring_into_view(page, pad)
+        browser.draw(page, pad, ZERO)
+        answer.get_by_text("It reads: 0").wait_for(timeout=10_000)
+        page.locator(".digitlab-undo").click()
+        answer.get_by_text("Draw a digit").wait_for(timeout=10_000)
 
-            page.set_viewport_size({"width": 800, "height": 600})  # a small laptop, by touch
-            time.sleep(0.5)  # JupyterLab lays itself out again
-            assert not whole_pad_visible(page), whole_pad_visible(page)
-            browser.bring_into_view(page, pad)
-            touch(page, pad, ONE)
-            answer.get_by_text("It reads: 1").wait_for(timeout=10_000)
-            page.screenshot(path=str(ARTIFACTS / "pad-800x600.png"))
+        page.set_viewport_size({"width": 800, "height": 600})  # a small laptop, by touch
+        time.sleep(0.5)  # JupyterLab lays itself out again
+        assert not whole_pad_visible(page), whole_pad_visible(page)
+        browser.bring_into_view(page, pad)
+        touch(page, pad, ONE)
+        answer.get_by_text("It reads: 1").wait_for(timeout=10_000)
+        page.screenshot(path=str(ARTIFACTS / "pad-800x600.png"))
 
-            measured = browser.timings(page)
-            assert len(measured["ink"]) == 3 and len(measured["answer"]) >= 2, measured
-            # within a few frames, busy or not, even with the other tests loading the machine
-            assert max(measured["ink"]) < 250, measured
-        except Exception:
-            page.screenshot(path=str(ARTIFACTS / "pad-failure.png"), full_page=True)
-            raise
+        measured = browser.timings(page)
+        assert len(measured["ink"]) == 3 and len(measured["answer"]) >= 2, measured
+        # within a few frames, busy or not, even with the other tests loading the machine
+        assert max(measured["ink"]) < 250, measured
+    except Exception:
+        page.screenshot(path=str(ARTIFACTS / "pad-failure.png"), full_page=True)
+        raise
 
 
 def test_the_pad_works_in_notebook_7(course, tmp_path, chromium):
@@ -183,3 +200,53 @@ def test_the_pad_works_in_notebook_7(course, tmp_path, chromium):
         except Exception:
             page.screenshot(path=str(ARTIFACTS / "notebook7-failure.png"), full_page=True)
             raise
+
+
+TWO = [(100, 60), (150, 40), (190, 70), (100, 230), (200, 230)]
+
+
+def test_collecting_counts_each_kept_drawing_saves_it_and_carries_on_after_a_reload(
+        course, lab, chromium):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = chromium.new_page(viewport={"width": 1024, "height": 768})
+    try:
+        page.goto(f"{lab}/lab/tree/collect.ipynb?reset")
+        page.get_by_text("| Idle").wait_for(timeout=120_000)
+        browser.run_cell(page, 0)
+        pad = page.locator("canvas.digitlab-pad").first
+        pad.wait_for(timeout=120_000)
+        browser.wait_for_pad(page)
+        progress, note = page.locator(".digitlab-progress"), page.locator(".digitlab-note")
+        assert page.locator(".digitlab-prompt").inner_text() == "Draw a 0"
+        assert progress.inner_text() == "0: 0 of 2 · 0 of 20 in all"
+
+        for digit, points in enumerate([ZERO, ONE, TWO]):
+            browser.bring_into_view(page, pad)
+            browser.draw(page, pad, points)
+            assert any_ink(page)
+            page.locator(".digitlab-keep").click()
+            progress.get_by_text(f"{digit + 1} of 20 in all").wait_for(timeout=10_000)
+            assert not any_ink(page)  # wiped for the next digit
+        assert progress.inner_text() == "3: 0 of 2 · 3 of 20 in all"
+        assert note.inner_text() == "Saved 3 drawings to my_digits.npz."
+        page.screenshot(path=str(ARTIFACTS / "collect-1024x768.png"))
+
+        page.locator(".digitlab-redo").click()  # the 2 again, better
+        progress.get_by_text("2: 0 of 2 · 2 of 20 in all").wait_for(timeout=10_000)
+        browser.draw(page, pad, TWO)
+        page.locator(".digitlab-keep").click()
+        progress.get_by_text("3 of 20 in all").wait_for(timeout=10_000)
+
+        saved = drawings.load(course / "my_digits.npz")  # what the student owns, on disk
+        assert saved.labels.tolist() == [0, 1, 2] and saved.images.max() == 255
+
+        page.goto(f"{lab}/lab/tree/collect.ipynb?reset")  # reopened, run again: it carries on
+        page.get_by_text("| Idle").wait_for(timeout=120_000)
+        browser.run_cell(page, 0)
+        page.locator(".digitlab-progress").get_by_text("3 of 20 in all").wait_for(
+            timeout=60_000)
+        assert "Carrying on from 3 drawings" in page.locator(".digitlab-note").inner_text()
+        assert page.locator(".digitlab-prompt").inner_text() == "Draw a 3"
+    except Exception:
+        page.screenshot(path=str(ARTIFACTS / "collect-failure.png"), full_page=True)
+        raise

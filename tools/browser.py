@@ -25,23 +25,26 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 PAD_SIZE = 280  # the pad's own pixels; the page may show it smaller
 
 
-def pad_notebook(folder: Path, busy_s: float, module: str = "digitlab.pad") -> Path:
-    """`folder/pad.ipynb`: a cell that shows the pad (the `DrawingPad` of `module`), then one
-    that keeps Python busy for about `busy_s` seconds on a 2-core laptop."""
+def write_notebook(path: Path, *cells: str) -> Path:
+    """A notebook of these code cells, for the Python 3 kernel."""
     import nbformat
     from nbformat.v4 import new_code_cell, new_notebook
 
-    path = folder / "pad.ipynb"
-    nbformat.write(new_notebook(cells=[
-        new_code_cell(f"from digitlab import pretrained\nfrom {module} import DrawingPad\n\n"
-                      "pad = DrawingPad(pretrained.load())\npad"),
+    nbformat.write(new_notebook(cells=[new_code_cell(c) for c in cells], metadata={"kernelspec": {
+        "name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}}), path)
+    return path
+
+
+def pad_notebook(folder: Path, busy_s: float, module: str = "digitlab.pad") -> Path:
+    """`folder/pad.ipynb`: a cell that shows the pad (the `DrawingPad` of `module`), then one
+    that keeps Python busy for about `busy_s` seconds on a 2-core laptop."""
+    return write_notebook(
+        folder / "pad.ipynb",
+        f"from digitlab import pretrained\nfrom {module} import DrawingPad\n\n"
+        "pad = DrawingPad(pretrained.load())\npad",
         # sum over a range holds Python's lock, in C; a time.sleep would not do: ipykernel
         # handles widget messages while a cell sleeps. 10**8 take 1 to 3 s.
-        new_code_cell(f"total = sum(range({max(1, round(busy_s / 2.5))} * 10**8))  "
-                      "# another cell, busy")],
-        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)",
-                                 "language": "python"}}), path)
-    return path
+        f"total = sum(range({max(1, round(busy_s / 2.5))} * 10**8))  # another cell, busy")
 
 
 def free_port() -> int:
