@@ -136,6 +136,8 @@ class CollectingPad(_Pad):
 
     def save(self, path: str | Path | None = None, overwrite: bool = False) -> Path:
         """Save the drawings (atomically; never over another student's file unless told to)."""
+        if path is None and self.path is None:
+            raise ValueError("where to? pad.save('my_digits.npz')")
         return drawings.save(self.drawings, path or self.path, overwrite=overwrite)
 
     def _save(self) -> str:

@@ -146,6 +146,9 @@ def test_a_complete_set_says_so_and_keeps_no_more(tmp_path):
         press(pad, "keep")
     assert pad.task["digit"] is None and pad.task["kept"] == 10
     assert "no path given" in pad.task["note"]  # nothing saved, and the pad says how to
+    with pytest.raises(ValueError, match="where to"):
+        pad.save()
+    assert len(drawings.load(pad.save(tmp_path / "later.npz"))) == 10
     draw(pad, *ONE)
     press(pad, "keep")
     assert len(pad.drawings) == 10 and "complete" in pad.task["note"]
