@@ -1,18 +1,19 @@
-"""Student versions of the notebooks: solutions and hidden tests cleared, outputs cleared.
+"""Student versions of the notebooks, made by nbgrader's own code.
 
 The source notebooks are nbgrader source notebooks: each exercise is a solution cell
 (`### BEGIN SOLUTION` ... `### END SOLUTION`) ending in a friendly check the student sees, then
 an autograded test cell whose test is hidden (`### BEGIN HIDDEN TESTS` ... `### END HIDDEN
-TESTS`), and the task above it is read-only. `nbgrader generate_assignment`, with the settings in
-`classroom/nbgrader_config.py`, makes the student versions a graded class gets.
-`digitlab student SRC OUT` makes the same versions without nbgrader, for a class that grades
-nothing (tests/test_classroom.py checks that the two agree), and leaves out the cells tagged
-`check`, which only test the lesson's own results (nbval runs them in CI).
+TESTS`), and the task above it is read-only. `nbgrader generate_assignment` makes the student
+versions a graded class gets; `digitlab student SRC OUT` runs the same preprocessors of
+nbgrader's, less the one that records the cells in nbgrader's database, so a class that grades
+nothing gets the same versions (tests/test_student.py compares the two on notebooks written in
+every way nbgrader accepts), and a notebook nbgrader refuses is refused here too.
 
-Each exercise cell starts, outside its solution, with the names the student is to define set to
-a placeholder (`first_seven = ...`). The skeleton is a comment, not nbgrader's default `raise
-NotImplementedError()`: so an untouched exercise reaches its check, which answers the
-placeholder with "not yet: define `first_seven`", and Run All goes on to the end.
+The course's own settings live here, and classroom/nbgrader_config.py reads them from here:
+the skeleton is a comment, not nbgrader's default `raise NotImplementedError()`, so an untouched
+exercise reaches its check, which answers the placeholder with "not yet: define `first_seven`",
+and Run All goes on to the end; and cells tagged `check`, which only test the lesson's own
+results (nbval runs them in CI), are left out.
 """
 
 from __future__ import annotations
@@ -21,62 +22,64 @@ import os
 from pathlib import Path
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
-BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
+BEGIN_HIDDEN, END_HIDDEN = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"  # nbgrader's delimiters
 SKELETON = "# YOUR CODE HERE"  # nbgrader's code stub, less its `raise`
+CHECK_TAG = "check"  # a cell that only checks the lesson's results: CI runs it, students skip it
 
 
-def _split_regions(source: str, begin: str, end: str, stub: str | None) -> tuple[str, str]:
-    """`source` with each region from a `begin` line to an `end` line replaced by `stub`
-    (indented as `begin` was), or dropped where `stub` is None; and the lines those held."""
-    kept, held, inside = [], [], False
-    for line in source.split("\n"):
-        if line.strip() == begin:
-            if inside:
-                raise ValueError(f"a {begin!r} inside another")
-            inside = True
-            if stub is not None:
-                kept.append(line[:line.index(begin)] + stub)
-        elif line.strip() == end:
-            if not inside:
-                raise ValueError(f"an {end!r} without its {begin!r}")
-            inside = False
-        else:
-            (held if inside else kept).append(line)
-    if inside:
-        raise ValueError(f"a {begin!r} without its {end!r}")
-    return "\n".join(kept), "\n".join(held)
+def nbgrader_settings():
+    """The course's nbgrader settings: the skeleton, and the check cells left out."""
+    from traitlets.config import Config
+
+    c = Config()
+    c.ClearSolutions.code_stub = {"python": SKELETON}
+    c.TagRemovePreprocessor.enabled = True
+    c.TagRemovePreprocessor.remove_cell_tags = [CHECK_TAG]
+    return c
 
 
-def strip_solutions(source: str) -> str:
-    """A code cell's text with each solution replaced by SKELETON and hidden tests removed."""
-    source = _split_regions(source, BEGIN, END, SKELETON)[0]
-    return _split_regions(source, BEGIN_HIDDEN, END_HIDDEN, None)[0]
+def preprocessors(with_database: bool) -> list:
+    """`generate_assignment`'s preprocessors after the course's tag remover; `with_database`
+    False leaves out SaveCells, the one that needs nbgrader's gradebook."""
+    from nbconvert.preprocessors import TagRemovePreprocessor
+    from nbgrader.converters import GenerateAssignment
+    from nbgrader.preprocessors import SaveCells
+
+    steps = GenerateAssignment.class_traits()["preprocessors"].default()
+    return [TagRemovePreprocessor, *(p for p in steps if with_database or p is not SaveCells)]
 
 
 def hidden_tests(source: str) -> str:
     """The lines of an autograded test cell that its student version leaves out."""
-    return _split_regions(source, BEGIN_HIDDEN, END_HIDDEN, None)[1]
-
-
-CHECK_TAG = "check"  # a cell that only checks the lesson's results: CI runs it, students skip it
+    held, inside = [], False
+    for line in source.split("\n"):
+        if BEGIN_HIDDEN in line or END_HIDDEN in line:
+            inside = BEGIN_HIDDEN in line
+        elif inside:
+            held.append(line)
+    return "\n".join(held)
 
 
 def student_notebook(nb):
-    """A copy of the notebook `nb` as students get it: no solutions, hidden tests, check cells
-    or outputs, and the cells nbgrader locks locked alike (JupyterLab will not edit them)."""
+    """A copy of the notebook `nb` as `nbgrader generate_assignment` releases it. Raises
+    ValueError where nbgrader would refuse the notebook (a solution region in a cell that is
+    not a solution cell, say)."""
     import copy
+    import logging
 
+    from jsonschema import ValidationError
+
+    config = nbgrader_settings()
     nb = copy.deepcopy(nb)
-    nb.cells = [c for c in nb.cells if CHECK_TAG not in c.metadata.get("tags", [])]
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            cell.source = strip_solutions(cell.source)
-            cell.outputs, cell.execution_count = [], None
-        grading = cell.metadata.get("nbgrader", {})
-        if grading.get("solution") or grading.get("grade") or grading.get("locked"):
-            cell.metadata["deletable"] = False
-            if not grading.get("solution"):  # a test or a task: the student only reads it
-                cell.metadata["editable"] = False
+    resources = {"nbgrader": {"notebook": "", "assignment": ""}, "metadata": {"path": "."}}
+    log = logging.getLogger("digitlab.student")  # nbgrader logs what it refuses, then raises
+    log.addHandler(logging.NullHandler())
+    log.propagate = False
+    for step in preprocessors(with_database=False):
+        try:
+            nb, resources = step(config=config, log=log).preprocess(nb, resources)
+        except (RuntimeError, ValidationError) as e:  # nbgrader's word for a badly marked cell
+            raise ValueError(getattr(e, "message", None) or str(e)) from None
     return nb
 
 
@@ -104,7 +107,7 @@ def write_student_versions(src: str | os.PathLike, out: str | os.PathLike,
         except (nbformat.ValidationError, TypeError, AttributeError, KeyError) as e:
             reason = getattr(e, "message", None) or e
             raise ValueError(f"{path}: not a valid notebook ({reason})") from None
-        except ValueError as e:  # not JSON, or unbalanced solution markers
+        except ValueError as e:  # not JSON, or solution markers nbgrader refuses
             raise ValueError(f"{path}: {e}") from None
     taken = sorted(name for name in students if (out / name).exists())
     if taken and not force:
