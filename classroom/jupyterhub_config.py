@@ -1,16 +1,19 @@
 """JupyterHub for one digitlab class on one server (classroom/README.md has the steps).
 
-Students sign up with a password of their own (NativeAuthenticator); those on the class list
-get in at once, anyone else waits for the instructor's approval. Each student's JupyterLab runs
-in a systemd unit of its own, under a user id of its own, with the memory and CPU limits below
-enforced by the kernel. Servers idle for an hour are stopped. MNIST comes from one shared,
-read-only folder; nbgrader's exchange carries assignments between instructor and students.
+`classroom/setup_class.py` runs first: it makes the class's Unix users, the instructor's account
+and each student's (whose first password is an enrolment code), the hub's private state folder
+and its TLS certificate. This hub then lets in only those accounts (sign-up is closed, so no
+stranger can take a name), locks a name for ten minutes after five wrong passwords, refuses
+common passwords, and answers only over HTTPS. Each student's JupyterLab runs as the student's
+own Unix user in a systemd unit of its own, with the memory and CPU limits below enforced by the
+kernel. Servers idle for an hour are stopped. MNIST comes from one shared, read-only folder;
+nbgrader's exchange carries assignments between instructor and students.
 
 Everything site-specific comes from the environment, so this file is used as it is:
-  DIGITLAB_CLASS     the class's folder (default /srv/digitlab): class-list.txt (one username
-                     per line), mnist/ (`digitlab data --export`), exchange/ (nbgrader's),
-                     and the hub's own state
+  DIGITLAB_CLASS     the class's folder (default /srv/digitlab): class-list.txt, mnist/
+                     (`digitlab data --export`), exchange/ (nbgrader's), hub/ (the hub's state)
   DIGITLAB_TEACHER   the instructor's username (default "instructor"): the hub's admin
+  DIGITLAB_PORT      the HTTPS port (default 443)
 """
 
 import os
@@ -21,21 +24,46 @@ c = get_config()  # noqa: F821  (JupyterHub provides it)
 
 CLASS = Path(os.environ.get("DIGITLAB_CLASS", "/srv/digitlab"))
 TEACHER = os.environ.get("DIGITLAB_TEACHER", "instructor")
+STATE = CLASS / "hub"  # the database, cookie secret and TLS key: root's alone
 # From the sizing table in docs/instructor-guide.md: notebook 04, the largest, peaks at 1.8 GB.
 MEMORY_LIMIT = "3G"
 IDLE_MINUTES = 60
 
-# Who: the class list and the instructor; students choose their passwords when they sign up.
-c.JupyterHub.authenticator_class = "nativeauthenticator.NativeAuthenticator"
-class_list = CLASS / "class-list.txt"
-students = set(class_list.read_text().split()) if class_list.exists() else set()
-c.Authenticator.allowed_users = students | {TEACHER}
-c.Authenticator.admin_users = {TEACHER}
-c.NativeAuthenticator.minimum_password_length = 8
+# The hub refuses to start on state anyone else can read: password hashes live there.
+_secrets = [STATE, STATE / "jupyterhub.sqlite", STATE / "cookie_secret", STATE / "tls/key.pem"]
+_loose = [p for p in _secrets if not p.exists() or p.stat().st_mode & 0o077
+          or p.stat().st_uid != os.geteuid()]
+if _loose:
+    raise SystemExit(f"{_loose[0]} is missing, or readable by others: run "
+                     f"classroom/setup_class.py {CLASS} first (classroom/README.md)")
 
-# Where: each student in a transient systemd unit with its own user id and home, limits enforced.
+# Who: the accounts setup_class.py made, and no others. Students log in with their enrolment
+# code, then choose a password at /hub/change-password.
+c.JupyterHub.authenticator_class = "nativeauthenticator.NativeAuthenticator"
+c.NativeAuthenticator.enable_signup = False
+c.Authenticator.allow_all = True  # every account: only setup_class.py makes them
+c.Authenticator.admin_users = {TEACHER}
+c.NativeAuthenticator.minimum_password_length = 10
+c.NativeAuthenticator.check_common_password = True
+c.NativeAuthenticator.allowed_failed_logins = 5
+c.NativeAuthenticator.seconds_before_next_try = 600
+
+# How: HTTPS only, with setup_class.py's certificate (or the instructor's own).
+c.JupyterHub.bind_url = f"https://:{os.environ.get('DIGITLAB_PORT', '443')}"
+c.JupyterHub.ssl_cert = str(STATE / "tls" / "cert.pem")
+c.JupyterHub.ssl_key = str(STATE / "tls" / "key.pem")
+c.JupyterHub.db_url = f"sqlite:///{STATE / 'jupyterhub.sqlite'}"
+c.JupyterHub.cookie_secret_file = str(STATE / "cookie_secret")
+c.ConfigurableHTTPProxy.pid_file = str(STATE / "proxy.pid")
+
+# Where: each student's server as the student's own Unix user (made by setup_class.py, home
+# 0700), in a systemd unit with its limits enforced. Not systemd's dynamic users: those units
+# see the whole file system read-only (ProtectSystem=strict), nbgrader's exchange included.
 c.JupyterHub.spawner_class = "systemdspawner.SystemdSpawner"
-c.SystemdSpawner.dynamic_users = True
+c.SystemdSpawner.dynamic_users = False
+c.SystemdSpawner.isolate_tmp = True  # a /tmp of its own: no reading another's temporary files
+c.SystemdSpawner.isolate_devices = True
+c.SystemdSpawner.disable_user_sudo = True
 c.Spawner.mem_limit = MEMORY_LIMIT
 c.Spawner.cpu_limit = 1.0  # one core's worth each: training students do not starve the rest
 c.Spawner.default_url = "/lab"
@@ -44,7 +72,6 @@ c.Spawner.environment = {
     # nbgrader's student side (fetch, submit) finds the course and the exchange here
     "JUPYTER_CONFIG_PATH": str(Path(__file__).resolve().parent),
     "NBGRADER_EXCHANGE": str(CLASS / "exchange"),
-    "DIGITLAB_TEACHER": TEACHER,
 }
 
 # When: stop servers idle for an hour, so a forgotten tab does not hold 2 GB all afternoon.
@@ -58,6 +85,3 @@ c.JupyterHub.load_roles = [{
     "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"],
     "services": ["idle-culler"],
 }]
-
-c.JupyterHub.db_url = f"sqlite:///{CLASS / 'jupyterhub.sqlite'}"
-c.JupyterHub.cookie_secret_file = str(CLASS / "jupyterhub_cookie_secret")

@@ -1,0 +1,258 @@
+"""`python classroom/setup_class.py CLASS --teacher NAME --host NAME`: set up a class's server.
+
+Run as root before the hub first starts, and again whenever the class list changes (it adds
+what is new and changes nothing that exists, so the hub may keep running). In the class folder
+CLASS (classroom/README.md has the whole order of steps) it makes:
+
+- a Unix group for the class, and a Unix user, in it, for the instructor and each name in
+  CLASS/class-list.txt: each student's server runs as that user, home 0700;
+- CLASS itself 0750, root and the class group: no one else on the server gets in;
+- CLASS/hub/, 0700, the hub's state and nothing else: its database (NativeAuthenticator's
+  password hashes), cookie secret, TLS key and the enrolment codes, each 0600;
+- the instructor's hub account, admin, with a password typed now or generated and shown once;
+- for each student a hub account whose first password is an enrolment code, written to
+  CLASS/hub/enrolment-codes.txt for the instructor to hand out (sign-up stays closed: a
+  stranger can take no one's name);
+- a TLS certificate for the hub, self-signed for the --host names (or --cert and --key, the
+  instructor's own), its SHA-256 fingerprint printed for students to compare;
+- CLASS/exchange/, nbgrader's exchange, with the course's folder in it owned by the instructor,
+  so no student can make it first and read the others' submissions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import getpass
+import grp
+import ipaddress
+import os
+import pwd
+import re
+import secrets
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+MARK = "digitlab class member"  # the comment of every Unix user this script made
+NAME = re.compile(r"[a-z][a-z0-9_-]{0,31}")  # a safe Unix name that JupyterHub keeps as it is
+COURSE_ID = "digitlab"  # nbgrader's course id, as classroom/nbgrader_config.py sets it
+CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # nothing to misread on a paper slip
+
+
+class SetupError(Exception):
+    """Something in the class list or on the server that the instructor must fix first."""
+
+
+def class_list(path: Path) -> list[str]:
+    """The students' usernames in `path`, one a line; each checked to be a safe Unix name."""
+    names = path.read_text().split() if path.exists() else []
+    bad = [n for n in names if not NAME.fullmatch(n)]
+    if bad:
+        raise SetupError(f"{path}: {', '.join(bad)}: a name is 1-32 lower-case letters, digits, "
+                         "'-' or '_', starting with a letter")
+    return sorted(set(names))
+
+
+def private_folder(path: Path, mode: int = 0o700) -> Path:
+    """`path` as a folder of root's that only root enters (or `mode`)."""
+    path.mkdir(parents=True, exist_ok=True)
+    os.chown(path, 0, 0)
+    path.chmod(mode)
+    return path
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write `path` as a new file that only its owner reads (0600 from its first byte)."""
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as f:
+        f.write(text)
+
+
+def unix_user(name: str, group: str, home_base: Path, teacher: bool) -> pwd.struct_passwd:
+    """The class member `name`'s Unix user, made now if it does not exist. An existing user is
+    taken only if this script made it, or if it is the instructor's own login account: a
+    student called `root` or `admin` must never get that account's server."""
+    try:
+        user = pwd.getpwnam(name)
+    except KeyError:
+        subprocess.run(["useradd", "--create-home", "--base-dir", str(home_base),
+                        "--user-group", "--groups", group, "--shell", "/bin/bash",
+                        "--comment", MARK, name], check=True)
+        user = pwd.getpwnam(name)
+        Path(user.pw_dir).chmod(0o700)  # students do not read each other's work
+        return user
+    if user.pw_gecos != MARK and not (teacher and user.pw_uid >= 1000):
+        raise SetupError(f"{name} is already a user of this server that setup_class.py did not "
+                         "make: rename the student in the class list")
+    if group not in {g.gr_name for g in grp.getgrall() if name in g.gr_mem}:
+        subprocess.run(["usermod", "--append", "--groups", group, name], check=True)
+    return user
+
+
+def enrolment_code() -> str:
+    """A code like `k7mq-9xpd-2hf4`: about 60 bits, easy to copy from a slip of paper."""
+    return "-".join("".join(secrets.choice(CODE_ALPHABET) for _ in range(4)) for _ in range(3))
+
+
+def hub_accounts(db_url: str, teacher: str, teacher_password: str | None,
+                 students: list[str]) -> dict[str, str]:
+    """Add to the hub's database an account for the teacher and each student who has none;
+    the first passwords given, by name."""
+    import bcrypt
+    from jupyterhub import orm
+    from nativeauthenticator.orm import UserInfo  # registers its table with JupyterHub's
+
+    db = orm.new_session_factory(db_url)()  # creates the tables on first use, as the hub would
+    given = {}
+    for name in [teacher, *students]:
+        if UserInfo.find(db, name):
+            continue
+        password = teacher_password if name == teacher else enrolment_code()
+        db.add(UserInfo(username=name, is_authorized=True,
+                        password=bcrypt.hashpw(password.encode(), bcrypt.gensalt())))
+        if not orm.User.find(db, name):  # listed in the admin page before the first login
+            db.add(orm.User(name=name, admin=name == teacher))
+        given[name] = password
+    db.commit()
+    db.close()
+    return given
+
+
+def certificate(folder: Path, hosts: list[str], cert: Path | None, key: Path | None) -> str:
+    """The hub's TLS certificate and key in `folder`: the instructor's, or a self-signed one
+    for `hosts`, kept if already there; the certificate's SHA-256 fingerprint."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+    if cert and key:
+        shutil.copyfile(cert, cert_path)
+        key_path.unlink(missing_ok=True)
+        write_private(key_path, key.read_text())
+    elif not cert_path.exists():
+        if not hosts:
+            raise SetupError("--host: the name (or address) students will type, for the "
+                             "certificate; or --cert and --key, your own")
+        private = ec.generate_private_key(ec.SECP256R1())
+        names = [x509.IPAddress(ipaddress.ip_address(h)) if _is_ip(h) else x509.DNSName(h)
+                 for h in hosts]
+        subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, hosts[0])])
+        now = datetime.datetime.now(datetime.timezone.utc)
+        made = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject)
+                .public_key(private.public_key()).serial_number(x509.random_serial_number())
+                .not_valid_before(now - datetime.timedelta(hours=1))
+                .not_valid_after(now + datetime.timedelta(days=400))  # a school year, and some
+                .add_extension(x509.SubjectAlternativeName(names), critical=False)
+                .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+                .sign(private, hashes.SHA256()))
+        write_private(key_path, private.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption()).decode())
+        cert_path.write_bytes(made.public_bytes(serialization.Encoding.PEM))
+    loaded = x509.load_pem_x509_certificate(cert_path.read_bytes())
+    return loaded.fingerprint(hashes.SHA256()).hex(":").upper()
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def exchange(folder: Path, teacher: pwd.struct_passwd) -> None:
+    """nbgrader's exchange: the root open to all (nbgrader insists on 0777; sticky, so no one
+    removes another's files) and the course's folder made now, as the teacher's, with the
+    modes nbgrader's release gives it."""
+    folder.mkdir(exist_ok=True)
+    os.chown(folder, 0, 0)
+    folder.chmod(0o1777)
+    course = folder / COURSE_ID
+    for path, mode in ((course, 0o755), (course / "outbound", 0o755),
+                       (course / "inbound", 0o2733), (course / "feedback", 0o711)):
+        path.mkdir(exist_ok=True)
+        os.chown(path, teacher.pw_uid, teacher.pw_gid)
+        path.chmod(mode)
+
+
+def setup(folder: Path, teacher: str, group: str, hosts: list[str], home_base: Path,
+          teacher_password: str | None = None, cert: Path | None = None,
+          key: Path | None = None) -> dict[str, str]:
+    """Set up (or bring up to date) the class in `folder`; the new accounts' first passwords.
+    The teacher's, if new, is `teacher_password` or, when that is None, generated."""
+    students = class_list(folder / "class-list.txt")
+    if not NAME.fullmatch(teacher) or teacher in students:
+        raise SetupError(f"--teacher {teacher}: a safe Unix name, not one on the class list")
+    if os.geteuid() != 0:
+        raise SetupError("run me as root: I make Unix users and the hub's private folder")
+    try:
+        grp.getgrnam(group)
+    except KeyError:
+        subprocess.run(["groupadd", group], check=True)
+    home_base.mkdir(parents=True, exist_ok=True)
+    members = {name: unix_user(name, group, home_base, name == teacher)
+               for name in [teacher, *students]}
+    private_folder(folder, 0o750)
+    os.chown(folder, 0, grp.getgrnam(group).gr_gid)  # the class enters; nobody else does
+    state = private_folder(folder / "hub")
+    fingerprint = certificate(private_folder(state / "tls"), hosts, cert, key)
+    if not (state / "cookie_secret").exists():
+        write_private(state / "cookie_secret", secrets.token_hex(32))
+    database = state / "jupyterhub.sqlite"
+    if not database.exists():
+        write_private(database, "")  # 0600 before the first hash goes in
+    given = hub_accounts(f"sqlite:///{database}", teacher,
+                         teacher_password or enrolment_code(), students)
+    codes = state / "enrolment-codes.txt"
+    if not codes.exists():
+        write_private(codes, "# username  enrolment code (the first password; students change "
+                             "it at /hub/change-password)\n")
+    with codes.open("a") as f:
+        f.writelines(f"{n}  {p}\n" for n, p in given.items() if n != teacher)
+    exchange(folder / "exchange", members[teacher])
+    given["fingerprint"] = fingerprint
+    return given
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("folder", type=Path, help="the class folder (e.g. /srv/digitlab)")
+    parser.add_argument("--teacher", required=True, help="the instructor's username")
+    parser.add_argument("--host", action="append", default=[],
+                        help="a name or address students type to reach the server (repeat)")
+    parser.add_argument("--cert", type=Path, help="your own TLS certificate (PEM)")
+    parser.add_argument("--key", type=Path, help="its private key (PEM)")
+    parser.add_argument("--group", default="digitlab", help="the class's Unix group")
+    parser.add_argument("--home-base", type=Path, default=Path("/home"),
+                        help="where the class members' home folders go")
+    args = parser.parse_args(argv)
+    if bool(args.cert) != bool(args.key):
+        parser.error("--cert and --key go together")
+    password = None
+    if sys.stdin.isatty() and not (args.folder / "hub" / "jupyterhub.sqlite").exists():
+        password = getpass.getpass(f"A password for {args.teacher} (Enter: one made for you): ")
+        if password and password != getpass.getpass("Again: "):
+            parser.error("the two passwords differ")
+    try:
+        given = setup(args.folder.resolve(), args.teacher, args.group, args.host,
+                      args.home_base, password or None, args.cert, args.key)
+    except (SetupError, OSError, subprocess.CalledProcessError) as e:
+        print(f"setup_class: {e}", file=sys.stderr)
+        return 2
+    print(f"TLS certificate's SHA-256 fingerprint (students compare it with their browser's):"
+          f"\n  {given.pop('fingerprint')}")
+    if args.teacher in given and not password:
+        print(f"{args.teacher}'s password, shown this once: {given[args.teacher]}")
+    new = [n for n in given if n != args.teacher]
+    print(f"{len(new)} new student account(s); their enrolment codes are in "
+          f"{args.folder / 'hub' / 'enrolment-codes.txt'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
