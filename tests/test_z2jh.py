@@ -1,0 +1,115 @@
+"""The Zero to JupyterHub config: valid for the chart, the same closed sign-up as the one-server
+hub, and a sizing table computed from the lessons' measured memory."""
+
+import math
+import re
+import sys
+from pathlib import Path
+
+import bcrypt
+import jsonschema
+import pytest
+import yaml
+
+from conftest import require
+
+ROOT = Path(__file__).resolve().parent.parent
+Z2JH = ROOT / "classroom" / "z2jh"
+CHART = ROOT.parent / "shared" / "z2jh"  # the chart's schema and defaults, beside the project
+sys.path.insert(0, str(Z2JH))
+from accounts import add_accounts  # noqa: E402
+
+
+def merged(defaults: dict, config: dict) -> dict:
+    """`config` over the chart's `defaults`, as Helm merges a values file before validating."""
+    out = dict(defaults)
+    for key, value in config.items():
+        both = isinstance(value, dict) and isinstance(defaults.get(key), dict)
+        out[key] = merged(defaults[key], value) if both else value
+    return out
+
+
+@pytest.fixture(scope="module")
+def chart():
+    require(CHART.exists(), f"the chart's values schema and defaults in {CHART}")
+    schema = yaml.safe_load((CHART / "values.schema.yaml").read_text())
+    return jsonschema.Draft7Validator(schema), yaml.safe_load((CHART / "values.yaml").read_text())
+
+
+def config() -> dict:
+    return yaml.safe_load((Z2JH / "config.yaml").read_text())
+
+
+def test_the_config_is_valid_for_the_chart(chart):
+    validator, defaults = chart
+    assert not [e.message for e in validator.iter_errors(merged(defaults, config()))]
+    typo = config()
+    typo["singleuser"]["memroy"] = typo["singleuser"].pop("memory")
+    assert list(validator.iter_errors(merged(defaults, typo)))  # the check sees a typo
+
+
+def test_the_config_keeps_strangers_out_and_limits_each_student():
+    values = config()
+    native = values["hub"]["config"]["NativeAuthenticator"]
+    assert native["enable_signup"] is False and native["check_common_password"]
+    assert native["allowed_failed_logins"] and native["seconds_before_next_try"] >= 300
+    assert values["proxy"]["https"]["enabled"]
+    assert values["singleuser"]["memory"]["limit"] == "3G"
+    assert values["cull"]["enabled"] and values["cull"]["timeout"] == 3600
+    mounts = {m["name"]: m for m in values["singleuser"]["storage"]["extraVolumeMounts"]}
+    assert mounts["mnist"]["readOnly"] and not mounts["exchange"].get("readOnly")
+
+
+def test_the_hub_takes_its_accounts_from_the_secret(tmp_path, monkeypatch):
+    """accounts.py writes the Secret's file; the hub's extraConfig makes the accounts from it,
+    with the enrolment codes as first passwords, and none for anyone else."""
+    from jupyterhub import orm
+    from nativeauthenticator.orm import UserInfo
+    from traitlets.config import Config
+
+    (tmp_path / "class-list.txt").write_text("ada\nben\n")
+    given = add_accounts(["ada", "ben"], "teacher", tmp_path / "out")
+    assert add_accounts(["ada", "ben", "cy"], "teacher", tmp_path / "out").keys() == {"cy"}
+    assert (tmp_path / "out" / "accounts").stat().st_mode & 0o777 == 0o600
+    monkeypatch.setenv("DIGITLAB_ACCOUNTS", str(tmp_path / "out" / "accounts"))
+    c = Config()
+    exec(config()["hub"]["extraConfig"]["digitlab-accounts"], {"c": c})
+    db = orm.new_session_factory("sqlite://")()
+    c.JupyterHub.authenticator_class(_deprecated_db_session=db)
+    assert {u.username for u in UserInfo.all_users(db)} == {"teacher", "ada", "ben", "cy"}
+    assert UserInfo.find(db, "ada").is_valid_password(given["ada"])
+    assert bcrypt.checkpw(given["teacher"].encode(), UserInfo.find(db, "teacher").password)
+
+
+NODE_RESERVE = [(4, 0.25), (4, 0.20), (8, 0.10), (112, 0.06)]  # GB, and the share kept of each
+JUPYTER_SERVER_GB = 0.17  # a student's Jupyter server beside the kernel (tools/run_lessons.py)
+
+
+def allocatable(node_gb: float) -> float:
+    """What a node of `node_gb` leaves for pods: less Kubernetes' tiered reserve and 0.1 GB."""
+    reserve, left = 0.1, node_gb
+    for size, share in NODE_RESERVE:
+        reserve, left = reserve + min(left, size) * share, left - min(left, size)
+    return node_gb - reserve
+
+
+def sizing_table() -> str:
+    """The README's table, from the instructor guide's measured peak memory per notebook."""
+    guide = (ROOT / "docs" / "instructor-guide.md").read_text()
+    rows = re.findall(r"^\| (0\d [^|]+?) \| [^|]+ \| ([\d.]+) GB \|$", guide, re.M)
+    assert len(rows) == 8
+    lines = ["| notebook | a student needs | students on a 16 GB node | on a 64 GB node |",
+             "|---|---|---|---|"]
+    for name, peak in rows:
+        need = round(float(peak) + JUPYTER_SERVER_GB, 1)
+        lines.append(f"| {name} | {need} GB | {math.floor(allocatable(16) / need)} | "
+                     f"{math.floor(allocatable(64) / need)} |")
+    return "\n".join(lines)
+
+
+def test_the_sizing_table_comes_from_the_measured_memory():
+    assert sizing_table() in (Z2JH / "README.md").read_text(), sizing_table()
+    guarantee = float(config()["singleuser"]["memory"]["guarantee"].rstrip("G"))
+    needs = re.findall(r"\| ([\d.]+) GB \|", sizing_table())
+    assert guarantee == max(map(float, needs))  # every notebook fits its guarantee
+
