@@ -38,6 +38,12 @@ def cmd_predict(args: argparse.Namespace) -> int:
     except (FileNotFoundError, ValueError, OSError) as e:
         print(f"digitlab: cannot load the model: {e}", file=sys.stderr)
         return 2
+    except (ImportError, MemoryError) as e:  # TensorFlow's libraries could not be mapped
+        first = (str(e).splitlines() or [type(e).__name__])[0]
+        print(f"digitlab: TensorFlow could not be loaded ({first}). Under a memory limit "
+              "(`ulimit -v`) it needs more address space than that: raise the limit, or run "
+              "where none is set.", file=sys.stderr)
+        return 2
     failed = 0
     for path in args.images:
         try:
@@ -133,12 +139,16 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `digitlab` command; returns the exit status."""
     from digitlab.data import DataError
+    from digitlab.files import DiskFull
 
     args = parser().parse_args(argv)
     try:
         return args.run(args)
     except DataError as e:
         print(f"digitlab: {e}", file=sys.stderr)
+        return 1
+    except OSError as e:  # a write that failed (a full disk, say): nothing of it was left
+        print(f"digitlab: {e.strerror if isinstance(e, DiskFull) else e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("digitlab: interrupted", file=sys.stderr)

@@ -16,19 +16,15 @@ import gzip
 import hashlib
 import http.client
 import os
-import re
-import stat
 import struct
-import tempfile
-import time
 import urllib.request
 import zipfile
 import zlib
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import numpy as np
+
+from digitlab.files import TooLarge, check_zip, regular_file, write_atomically, write_files
 
 DATA_ENV = "DIGITLAB_DATA"
 MIRROR_ENV = "DIGITLAB_MIRROR"
@@ -116,11 +112,18 @@ def decode(name: str, raw: bytes, source: str) -> np.ndarray:
     return np.frombuffer(raw, np.uint8, offset=len(header)).reshape(shape)
 
 
+MAX_IDX = 60000 * 28 * 28 + 16  # MNIST's largest file: a larger one, unpacked, is not MNIST
+
+
 def read_file(path: Path) -> bytes:
-    """The uncompressed bytes of an IDX file, gzipped or not."""
+    """The uncompressed bytes of an IDX file, gzipped or not; never more than MNIST's largest
+    file (and one byte, so that a longer file is found too long), whatever a gzip unpacks to."""
     try:
-        data = path.read_bytes()
-        return gzip.decompress(data) if path.suffix == ".gz" else data
+        if path.suffix != ".gz":
+            with open(regular_file(path), "rb") as f:
+                return f.read(MAX_IDX + 1)
+        with gzip.open(regular_file(path)) as f:
+            return f.read(MAX_IDX + 1)
     except EOFError:
         raise DataError(f"{path} is truncated: its gzip stream ends early. "
                         "Delete it and fetch it again.") from None
@@ -208,50 +211,6 @@ def _fetch(url: str, progress: bool, timeout: float = 30) -> bytes:
     return bytes(body)
 
 
-STALE_SECONDS = 600  # no write of ours takes this long: an older temporary file is a leftover
-
-
-@contextmanager
-def atomic_path(path: Path, suffix: str = ".part") -> Iterator[Path]:
-    """A temporary path beside `path` that becomes `path` only when the block completes, so a
-    file is either whole or absent, even after Ctrl-C. The file keeps the mode of the one it
-    replaces, or takes the umask's; temporary files that a killed write left are removed."""
-    prefix = f".{path.name}."
-    ours = re.compile(r"\..+\.[a-z0-9_]{8}" + re.escape(suffix))  # as mkstemp names them
-    for leftover in path.parent.glob(f".*{suffix}"):
-        with suppress(OSError):  # another process may remove it first
-            if (ours.fullmatch(leftover.name)
-                    and time.time() - leftover.stat().st_mtime > STALE_SECONDS):
-                leftover.unlink()
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix=suffix)
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        os.chmod(tmp, _mode_for(path))  # mkstemp makes it private, whatever the umask says
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _mode_for(path: Path) -> int:
-    """The permissions `path` has now, or else those the umask gives a new file."""
-    try:
-        return stat.S_IMODE(path.stat().st_mode)
-    except FileNotFoundError:
-        umask = os.umask(0)  # the only way to read it is to set it
-        os.umask(umask)
-        return 0o666 & ~umask
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write `data` to `path` so that it is either complete or absent, even on Ctrl-C."""
-    with atomic_path(path) as tmp, open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-
-
 def download_mnist(folder: Path | None = None, urls: list[str] | None = None,
                    progress: bool = True) -> Path:
     """Download, verify and store (uncompressed) each MNIST file that `folder` lacks."""
@@ -295,12 +254,15 @@ def download_mnist(folder: Path | None = None, urls: list[str] | None = None,
 def _load_npz(path: Path) -> dict[str, np.ndarray]:
     """The four arrays of keras' mnist.npz, each verified as if it were the IDX file."""
     try:
+        check_zip(path, max_unpacked=2 * MAX_IDX)  # all four arrays are less than that
         with np.load(path, allow_pickle=False) as npz:
             missing = [key for key in NPZ_KEYS.values() if key not in npz.files]
             if missing:
                 raise DataError(f"{path} is not keras' mnist.npz: it has no array "
                                 f"{', '.join(missing)} (it has {', '.join(npz.files)}).")
             arrays = {name: npz[key] for name, key in NPZ_KEYS.items()}
+    except TooLarge as e:
+        raise DataError(f"{e}.") from None
     except (OSError, ValueError, EOFError, zlib.error, zipfile.BadZipFile) as e:
         raise DataError(f"{path} is damaged or not an npz file ({e or type(e).__name__}). "
                         "Delete it and fetch it again.") from None
@@ -326,18 +288,18 @@ def load_mnist(path: str | os.PathLike | None = None, download: bool = True) -> 
 
 
 def export_mnist(folder: str | os.PathLike, source: str | os.PathLike | None = None) -> Path:
-    """Copy verified MNIST into `folder` (four gzipped IDX files and SHA256SUMS of their contents)
-    for a classroom: point `DIGITLAB_DATA` at it, or copy it into each student's cache."""
+    """Copy verified MNIST into `folder` for a classroom, all four files or none: the gzipped
+    IDX files and SHA256SUMS of them (`sha256sum -c SHA256SUMS` checks a copy). Point
+    `DIGITLAB_DATA` at it, or copy it into each student's cache."""
     folder = Path(folder).expanduser()
     (x_train, y_train), (x_test, y_test) = load_mnist(source)
-    folder.mkdir(parents=True, exist_ok=True)
     arrays = dict(zip(FILES, (x_train, y_train, x_test, y_test), strict=True))
-    for name, array in arrays.items():
-        # mtime=0: the same data always gives the same file, so copies can be compared
-        write_atomically(folder / f"{name}.gz", gzip.compress(
-            idx_header(array.shape) + array.tobytes(), mtime=0))
-    sums = "".join(f"{checksum}  {name}\n" for name, (checksum, _) in FILES.items())
-    write_atomically(folder / "SHA256SUMS", sums.encode())
+    # mtime=0: the same data always gives the same file, so copies can be compared
+    files = {f"{name}.gz": gzip.compress(idx_header(a.shape) + a.tobytes(), mtime=0)
+             for name, a in arrays.items()}
+    files["SHA256SUMS"] = "".join(f"{hashlib.sha256(data).hexdigest()}  {name}\n"
+                                  for name, data in files.items()).encode()
+    write_files(folder, files)
     load_mnist(folder)  # read back and verified, or DataError
     return folder
 

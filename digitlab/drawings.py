@@ -2,7 +2,9 @@
 
 A set is saved as a small `.npz`: the strokes as drawn (JSON, in pad pixels), the images a network
 reads (uint8, MNIST-style), the labels, the pad's size and pen width, and whose drawings they are.
-Saving is atomic, and it never replaces another student's file unless told to.
+Saving is atomic, one writer at a time (two notebooks on one file: the second waits, then is
+told the file is in use), and it never replaces another student's file unless told to. Loading
+checks every field, and the file's unpacked size, before it trusts any.
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ from pathlib import Path
 
 import numpy as np
 
-from digitlab.data import write_atomically
+from digitlab import files
 from digitlab.strokes import ONE_HAND, Point, digit_image, jittered
 
 FORMAT = "digitlab drawings 1"
+MAX_UNPACKED = 256 << 20  # 256 MB: a thousand drawings take about 3 MB
 STAND_IN = "stand-in (drawn from stroke templates)"
 
 
@@ -67,9 +70,33 @@ class Drawings:
         return label
 
 
+class InUse(OSError):
+    """The drawings file is being written by another process (another notebook's pad)."""
+
+
+def lock(path: Path):
+    """The lock of the drawings file `path` (a hidden `.NAME.lock` beside it): one per file
+    in a process, so a pad and its saves share it; another process waits for it."""
+    from filelock import FileLock
+
+    return FileLock(path.with_name(f".{path.name}.lock"), is_singleton=True)
+
+
 def save(drawings: Drawings, path: str | os.PathLike, overwrite: bool = False) -> Path:
-    """Write the drawings to `path` (.npz), whole or not at all; never over another student's."""
+    """Write the drawings to `path` (.npz), whole or not at all, one writer at a time; never
+    over another student's."""
+    from filelock import Timeout
+
     path = Path(path)
+    try:
+        with lock(path).acquire(timeout=5):
+            return _save(drawings, path, overwrite)
+    except Timeout:
+        raise InUse(f"{path} is in use by another notebook (its pad is collecting into it): "
+                    "nothing was written") from None
+
+
+def _save(drawings: Drawings, path: Path, overwrite: bool) -> Path:
     if path.exists() and not overwrite:
         try:
             theirs = load(path).owner
@@ -83,34 +110,80 @@ def save(drawings: Drawings, path: str | os.PathLike, overwrite: bool = False) -
     np.savez_compressed(buffer, format=FORMAT, owner=drawings.owner, images=drawings.images,
                         labels=drawings.labels, strokes=json.dumps(drawings.strokes),
                         pad_size=drawings.pad_size, stroke_width=drawings.stroke_width)
-    write_atomically(path, buffer.getvalue())
+    files.write_atomically(path, buffer.getvalue())
     return path
 
 
 def load(path: str | os.PathLike) -> Drawings:
-    """Drawings saved by `save` (or by the collecting pad), checked for damage."""
+    """Drawings saved by `save` (or by the collecting pad), every field checked."""
     path = Path(path)
     try:
-        with np.load(path, allow_pickle=False) as npz:
-            arrays = {key: npz[key] for key in npz.files}
+        files.regular_file(path)
     except FileNotFoundError:
         raise FileNotFoundError(f"no drawings at {path}: collect some with "
                                 "`CollectingPad(path=...)` first") from None
+    except OSError as e:
+        raise ValueError(f"{path}: {e.strerror}") from None
+    if not zipfile.is_zipfile(path):
+        raise ValueError(f"{path} is not a drawings file: a drawings file is an .npz (zip) "
+                         "archive, and this is some other kind of file, or damaged")
+    try:
+        files.check_zip(path, MAX_UNPACKED)
+        with np.load(path, allow_pickle=False) as npz:
+            arrays = {key: npz[key] for key in npz.files}
+    except files.TooLarge as e:
+        raise ValueError(str(e)) from None
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:
         raise ValueError(f"{path} is damaged or not an .npz file ({e})") from None
-    if str(arrays.get("format")) != FORMAT:
+    if _text(arrays, "format") != FORMAT:
         raise ValueError(f"{path} is not a digitlab drawings file")
     try:
-        drawings = Drawings(json.loads(str(arrays["strokes"])), arrays["images"],
-                            arrays["labels"], str(arrays["owner"]), int(arrays["pad_size"]),
-                            float(arrays["stroke_width"]))
-    except (KeyError, json.JSONDecodeError) as e:
-        raise ValueError(f"{path} is damaged ({e})") from None
-    n = len(drawings.labels)
-    if (drawings.images.shape != (n, 28, 28) or drawings.images.dtype != np.uint8
-            or len(drawings.strokes) != n or np.any(drawings.labels > 9)):
-        raise ValueError(f"{path} is damaged: its images, labels and strokes do not match")
-    return drawings
+        return _checked(arrays, path)
+    except (KeyError, TypeError) as e:
+        raise ValueError(f"{path} is damaged: {e.args[0]}") from None
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{path} is damaged: its strokes are not JSON ({e})") from None
+
+
+def _text(arrays: dict, key: str) -> str | None:
+    a = arrays.get(key)
+    return str(a) if a is not None and a.ndim == 0 and a.dtype.kind == "U" else None
+
+
+def _number(arrays: dict, key: str, kind: str) -> float:
+    """A positive number stored as a 0-d array of `kind` ("i": integer, "if": any)."""
+    a = arrays[key]
+    if a.ndim != 0 or a.dtype.kind not in kind or not a > 0:
+        raise TypeError(f"its {key} is {a!r}, not a positive number")
+    return a.item()
+
+
+def _checked(arrays: dict, path: Path) -> Drawings:
+    """The drawings in `arrays`, each field checked: a KeyError or TypeError names the first
+    that is missing or wrong."""
+    images, labels, owner = arrays["images"], arrays["labels"], _text(arrays, "owner")
+    strokes_text = _text(arrays, "strokes")
+    if owner is None or strokes_text is None:
+        raise TypeError("its owner and strokes must be text")
+    if labels.ndim != 1 or labels.dtype.kind not in "iu" or np.any((labels < 0) | (labels > 9)):
+        raise TypeError("its labels must be digits 0 to 9")
+    n = len(labels)
+    if images.shape != (n, 28, 28) or images.dtype != np.uint8:
+        raise TypeError(f"its images ({images.shape}, {images.dtype}) do not match its {n} "
+                        "labels (28x28 uint8 each)")
+    strokes = files.load_json(strokes_text, f"{path}'s strokes", max_depth=4)
+    if not (isinstance(strokes, list) and len(strokes) == n and all(
+            isinstance(s, list) and all(_is_stroke(line) for line in s) for s in strokes)):
+        raise TypeError(f"its strokes do not match its {n} labels (lists of [x, y] points)")
+    return Drawings(strokes, images, labels.astype(np.uint8), owner,
+                    int(_number(arrays, "pad_size", "iu")),
+                    float(_number(arrays, "stroke_width", "iuf")))
+
+
+def _is_stroke(line) -> bool:
+    return isinstance(line, list) and all(
+        isinstance(p, list) and len(p) == 2 and all(isinstance(v, int | float) for v in p)
+        for p in line)
 
 
 def hold_out(labels: np.ndarray, per_digit: int = 3, seed: int = 0

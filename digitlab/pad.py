@@ -16,6 +16,7 @@ JupyterLab, Notebook 7, VS Code and Colab.
 from __future__ import annotations
 
 import time
+import weakref
 from pathlib import Path
 
 import anywidget
@@ -26,6 +27,9 @@ from digitlab import drawings, predict
 from digitlab.strokes import digit_image
 
 HERE = Path(__file__).parent
+# The pad that collects into each file in this kernel: a pad made again on the same file (a
+# cell run twice) takes over from the last, which then saves no more.
+_COLLECTING: dict[Path, weakref.ref] = {}
 
 
 class _Pad(anywidget.AnyWidget):
@@ -97,7 +101,8 @@ class CollectingPad(_Pad):
             raise ValueError(f"per_digit must be at least 1, not {per_digit}")
         self.path, self.per_digit = (None if path is None else Path(path)), per_digit
         self.drawings = drawings.Drawings(pad_size=size, stroke_width=stroke_width)
-        if self.path is not None and self.path.exists():
+        self.in_use = self.path is not None and not self._take(self.path)
+        if self.path is not None and not self.in_use and self.path.exists():
             saved = drawings.load(self.path)
             if saved.owner != self.drawings.owner:
                 raise FileExistsError(f"{self.path} holds drawings by {saved.owner}, not by "
@@ -106,8 +111,38 @@ class CollectingPad(_Pad):
         super().__init__(mode="collect", size=self.drawings.pad_size,
                          stroke_width=self.drawings.stroke_width)
         self.on_msg(self._on_button)
-        self._ask(f"Carrying on from {len(self.drawings)} drawings in {self.path}."
+        self._ask(self._in_use_note() if self.in_use else
+                  f"Carrying on from {_drawings(len(self.drawings))} in {self.path}."
                   if len(self.drawings) else "")
+
+    def _take(self, path: Path) -> bool:
+        """Take the file for this pad: False if another kernel's pad holds it."""
+        from filelock import Timeout
+
+        last = _COLLECTING.get(path.resolve(), lambda: None)()
+        if last is not None:  # made again in this notebook: take the file over from the last
+            self._lock = last._lock
+        else:
+            try:  # held until the pad closes or Python ends (a lock let go of is released)
+                self._lock = drawings.lock(path)
+                self._lock.acquire(timeout=0)
+            except Timeout:
+                return False
+            except OSError:  # not even a lock file can be made there: saving will say why
+                return True
+        _COLLECTING[path.resolve()] = weakref.ref(self)
+        return True
+
+    def _in_use_note(self) -> str:
+        return (f"{self.path.name} is in use by another notebook: your drawings stay in this "
+                "pad, and pad.save('my_digits_2.npz') keeps them in a file of their own.")
+
+    def close(self) -> None:
+        """Let the file go (another notebook may collect into it), and close the pad."""
+        if self.path is not None and _COLLECTING.get(self.path.resolve(), lambda: None)() is self:
+            del _COLLECTING[self.path.resolve()]
+            self._lock.release()
+        super().close()
 
     @property
     def digit(self) -> int | None:
@@ -143,11 +178,16 @@ class CollectingPad(_Pad):
     def _save(self) -> str:
         if self.path is None:
             return "Not saved: no path given (pad.save('my_digits.npz') saves them)."
+        if self.in_use:
+            return self._in_use_note()
+        if _COLLECTING.get(self.path.resolve(), lambda: self)() is not self:
+            return (f"Not saved: a newer pad in this notebook collects into {self.path.name}; "
+                    "these drawings stay here (pad.save('my_digits_2.npz') keeps them).")
         try:
             self.save()
         except OSError as e:  # the drawings stay here; only the file is behind
             return f"Could not save to {self.path} ({e}); your drawings are still here."
-        return f"Saved {len(self.drawings)} drawings to {self.path.name}."
+        return f"Saved {_drawings(len(self.drawings))} to {self.path.name}."
 
     def _ask(self, note: str) -> None:
         digit, counts = self.digit, self.drawings.counts()
@@ -157,3 +197,7 @@ class CollectingPad(_Pad):
 
     def _on_button(self, widget, content: dict, buffers) -> None:
         {"keep": self.keep, "redo": self.redo}.get(content.get("button"), lambda: None)()
+
+
+def _drawings(n: int) -> str:
+    return f"{n} drawing" if n == 1 else f"{n} drawings"

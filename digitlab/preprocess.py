@@ -16,6 +16,8 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 from scipy import ndimage
 
+from digitlab.files import regular_file
+
 MAX_PIXELS = 40_000_000  # larger than any phone photo; bigger is a mistake or a decompression bomb
 WORK_SIDE = 256  # the working resolution: plenty for a 20-pixel result, and fast
 MIN_CONTRAST = 0.08  # below this, ink and paper differ by less than sensor noise does
@@ -78,6 +80,8 @@ FORMATS = ("PNG", "JPEG", "GIF", "BMP", "TIFF", "WEBP", "PPM")  # JPEG: phones' 
 
 def _open(file: str | os.PathLike | io.BytesIO, name) -> Image.Image:
     try:
+        if not isinstance(file, io.BytesIO):
+            regular_file(file)  # a FIFO would hang Image.open, a device never end
         image = Image.open(file, formats=FORMATS)
         image.size  # noqa: B018  (the header is read, the pixels are not: a bomb costs nothing)
         return image
@@ -204,6 +208,8 @@ def _grain(flat: np.ndarray) -> float:
     which are noise alone wherever both are paper or both ink, so however much of the picture
     the ink covers (a robust spread, the MAD, of the differences, over the square root of 2)."""
     step = np.diff(flat, axis=1).ravel()
+    if not step.size:  # a picture one pixel wide has no neighbours, so no noise to measure
+        return 0.0
     return 1.4826 * float(np.median(np.abs(step - np.median(step)))) / np.sqrt(2)
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from digitlab.data import atomic_path, write_atomically
+from digitlab import files
 
 
 class ModelFileError(ValueError):
@@ -39,7 +39,7 @@ def save(model, path: str | os.PathLike, overwrite: bool = False) -> Path:
     if path.suffix != ".keras":
         raise ValueError(f"{path}: a Keras model file must end in .keras")
     _refuse_to_replace(path, overwrite)
-    with atomic_path(path, suffix=".keras") as tmp:  # Keras insists on the .keras suffix
+    with files.atomic_path(path, suffix=".keras") as tmp:  # Keras insists on the .keras suffix
         model.save(tmp)
     return path
 
@@ -48,24 +48,49 @@ def load(path: str | os.PathLike, compile: bool = False):
     """Load a `.keras` model in safe mode, with a clear message for a file that will not do."""
     from digitlab._tf import keras
 
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no model file at {path}" + (
-            ": that is a folder (an exported SavedModel?); pass a .keras file"
-            if path.is_dir() else ""))
-    if not zipfile.is_zipfile(path):
-        raise ModelFileError(f"{path} is not a .keras model file: it is corrupt, truncated, or "
-                             "another kind of file (a .keras file is a zip archive)")
+    path = _model_file(Path(path))
     try:
         return keras.saving.load_model(path, compile=compile, safe_mode=True)
     except ValueError as e:
         if "safe_mode" not in str(e):
             raise _unloadable(path, e, keras.__version__) from e
-        raise ModelFileError(f"{path} holds code (a Lambda layer), which safe mode does not "
-                             "run; load it with keras.saving.load_model(..., "
-                             "safe_mode=False) only if you trust its author") from None
-    except (KeyError, OSError, TypeError, zipfile.BadZipFile) as e:
+        what = ("a TFSMLayer, which loads and runs a SavedModel from outside the file"
+                if "TFSMLayer" in str(e) else "code (a Lambda layer)")
+        raise ModelFileError(f"{path} holds {what}, which safe mode does not run; load it with "
+                             "keras.saving.load_model(..., safe_mode=False) only if you trust "
+                             "its author") from None
+    except (KeyError, OSError, TypeError, RecursionError, zipfile.BadZipFile) as e:
         raise _unloadable(path, e, keras.__version__) from e
+
+
+def _model_file(path: Path) -> Path:
+    """`path`, checked before Keras reads it: a regular file, a zip archive that unpacks to
+    less than a student's server holds, with a config of sane size and depth."""
+    try:
+        files.regular_file(path)
+    except FileNotFoundError:
+        raise FileNotFoundError(f"no model file at {path}") from None
+    except IsADirectoryError:
+        raise FileNotFoundError(f"no model file at {path}: that is a folder (an exported "
+                                "SavedModel?); pass a .keras file") from None
+    except OSError as e:
+        raise ModelFileError(f"{path}: {e.strerror}") from None
+    if not zipfile.is_zipfile(path):
+        raise ModelFileError(f"{path} is not a .keras model file: it is corrupt, truncated, or "
+                             "another kind of file (a .keras file is a zip archive)")
+    try:
+        files.check_zip(path)
+        with zipfile.ZipFile(path) as archive:
+            config = archive.getinfo("config.json")
+            if config.file_size > files.MAX_JSON:  # known before a byte of it is read
+                raise files.TooLarge(f"{path}'s config.json would unpack to "
+                                     f"{config.file_size:,} bytes, more than digitlab reads")
+            files.load_json(archive.read(config), f"{path}'s config.json")
+    except files.TooLarge as e:
+        raise ModelFileError(str(e)) from None
+    except (KeyError, ValueError, zipfile.BadZipFile) as e:
+        raise ModelFileError(f"{path} is not a .keras model file ({e})") from None
+    return path
 
 
 def _unloadable(path: Path, error: Exception, version: str) -> ModelFileError:
@@ -79,15 +104,22 @@ def export_saved_model(model, path: str | os.PathLike, overwrite: bool = False) 
     """Export the inference function as a TensorFlow SavedModel folder, for TF Serving."""
     path = Path(path)
     _refuse_to_replace(path, overwrite)
-    tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}."))
+    files.remove_leftovers(path.parent, ".part")
+    tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part"))
+    old = tmp.with_name(tmp.name.replace(".part", ".old.part"))
     try:
         with _quiet_tf_logs():
             model.export(tmp, format="tf_saved_model", verbose=False)
         if path.exists():
-            shutil.rmtree(path)
-        tmp.rename(path)  # a whole folder or none
+            path.rename(old)  # the old export stays whole until the new one is in place
+        tmp.rename(path)
+    except Exception as e:  # TensorFlow's own error types for a full disk, among others
+        if "No space left on device" in str(e):
+            raise files.DiskFull(path, size_on_disk(tmp)) from None
+        raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(old, ignore_errors=True)
     return path
 
 
@@ -117,7 +149,7 @@ def save_tflite(model, path: str | os.PathLike, overwrite: bool = False) -> Path
     """Convert `model` to TFLite and write it to `path`, atomically."""
     path = Path(path)
     _refuse_to_replace(path, overwrite)
-    write_atomically(path, to_tflite(model))
+    files.write_atomically(path, to_tflite(model))
     return path
 
 

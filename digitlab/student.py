@@ -85,12 +85,13 @@ def student_notebook(nb):
 
 def write_student_versions(src: str | os.PathLike, out: str | os.PathLike,
                            force: bool = False) -> list[Path]:
-    """Write the student version of every notebook in folder `src` to folder `out`. Every
-    notebook is converted before any is written, and a file already in `out` is replaced only
-    with `force`: a half-written set, or a student's copy silently overwritten, helps nobody."""
+    """Write the student version of every notebook in folder `src` to folder `out`, all or
+    none (a full disk leaves `out` as it was). Every notebook is converted before any is
+    written, and a file already in `out` is replaced only with `force`: a half-written set, or
+    a student's copy silently overwritten, helps nobody."""
     import nbformat
 
-    from digitlab.data import write_atomically
+    from digitlab.files import write_files
 
     src, out = Path(src), Path(out)
     sources = sorted(src.glob("*.ipynb"))
@@ -113,7 +114,4 @@ def write_student_versions(src: str | os.PathLike, out: str | os.PathLike,
     if taken and not force:
         raise FileExistsError(f"{out} already holds {', '.join(taken)}: nothing was written "
                               "(--force replaces them)")
-    out.mkdir(parents=True, exist_ok=True)
-    for name, student in students.items():
-        write_atomically(out / name, nbformat.writes(student).encode())
-    return [out / name for name in students]
+    return write_files(out, {name: nbformat.writes(nb).encode() for name, nb in students.items()})

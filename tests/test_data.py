@@ -1,9 +1,6 @@
 """digitlab.data on tiny self-written IDX files: reading, finding, every failure, splitting."""
 
 import gzip
-import os
-import stat
-import time
 from pathlib import Path
 
 import numpy as np
@@ -255,35 +252,3 @@ def test_shift_moves_ink_and_fills_with_paper():
     assert data.shift(batch, dx=1)[:, 10, 13].tolist() == [200, 200]  # works on batches too
 
 
-@pytest.fixture
-def umask():
-    """Set the umask for one test, then put it back."""
-    old = os.umask(0o022)
-    yield os.umask
-    os.umask(old)
-
-
-def test_new_files_follow_the_umask_and_replaced_ones_keep_their_mode(tmp_path, umask):
-    umask(0o077)
-    data.write_atomically(tmp_path / "private", b"x")
-    assert stat.S_IMODE((tmp_path / "private").stat().st_mode) == 0o600
-    umask(0o022)
-    data.write_atomically(tmp_path / "shared", b"x")
-    assert stat.S_IMODE((tmp_path / "shared").stat().st_mode) == 0o644
-    data.write_atomically(tmp_path / "private", b"y")  # replaced: still private
-    assert stat.S_IMODE((tmp_path / "private").stat().st_mode) == 0o600
-
-
-def test_a_killed_writes_leftovers_are_removed_by_the_next_write_to_the_folder(tmp_path):
-    old = tmp_path / ".model.keras.k1ll3d_x.part"
-    older = tmp_path / ".other.npz.a8c_d9x2.part"  # left by a write to another file
-    fresh = tmp_path / ".model.keras.wr1t1ng.part"  # another process's write, under way
-    not_ours = tmp_path / ".notes.txt.abc.part"
-    for leftover in (old, older, fresh, not_ours):
-        leftover.write_bytes(b"half")
-    long_ago = time.time() - data.STALE_SECONDS - 60
-    for leftover in (old, older, not_ours):
-        os.utime(leftover, (long_ago, long_ago))
-    data.write_atomically(tmp_path / "model.keras", b"whole")
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        [fresh.name, not_ours.name, "model.keras"])

@@ -1,5 +1,9 @@
 """A student's own drawings: kept, saved whole or not at all, loaded back, held out fairly."""
 
+import json
+import re
+import zipfile
+
 import numpy as np
 import pytest
 
@@ -73,7 +77,8 @@ def test_a_save_that_fails_half_way_leaves_the_old_file_whole(ada, tmp_path, mon
     monkeypatch.setattr(drawings.np, "savez_compressed", broken)
     with pytest.raises(KeyboardInterrupt):
         drawings.save(some(2), path)
-    assert len(drawings.load(path)) == 10 and list(tmp_path.iterdir()) == [path]
+    assert len(drawings.load(path)) == 10
+    assert [p for p in tmp_path.iterdir() if p.suffix != ".lock"] == [path]  # the lock stays
 
 
 @pytest.mark.parametrize("content, message", [
@@ -115,3 +120,53 @@ def test_the_stand_in_set_is_a_complete_seeded_set_in_one_hand():
     assert a.labels[:10].tolist() == list(range(10))  # in the order a pad asks
     np.testing.assert_array_equal(a.images, b.images)
     assert not np.array_equal(a.images, drawings.stand_in(per_digit=2, seed=1).images)
+
+
+def _fields(**changed):
+    """The fields of a good drawings file (two drawings), with some `changed`."""
+    two = drawings.stand_in(per_digit=1)
+    fields = dict(format=drawings.FORMAT, owner="ada", images=two.images[:2],
+                  labels=two.labels[:2], strokes=json.dumps(two.strokes[:2]), pad_size=280,
+                  stroke_width=18.0)
+    return {**fields, **changed}
+
+
+@pytest.mark.parametrize("changed, message", [
+    ({"pad_size": np.array([280, 280])}, "its pad_size is array"),
+    ({"pad_size": 0}, "its pad_size is array(0), not a positive number"),
+    ({"stroke_width": np.nan}, "its stroke_width is"),
+    ({"labels": np.array(["0", "1"])}, "its labels must be digits 0 to 9"),
+    ({"labels": np.array([-1, 1])}, "its labels must be digits 0 to 9"),
+    ({"labels": np.array([3, 12])}, "its labels must be digits 0 to 9"),
+    ({"strokes": 7}, "its owner and strokes must be text"),
+    ({"strokes": "[[[[1, 2]]]]"}, "its strokes do not match its 2 labels"),
+    ({"strokes": "[[[[1, 2]]], [[[1, 2, 3]]]]"}, "its strokes do not match"),
+    ({"strokes": "[[[[1, 2]]], "}, "its strokes are not JSON"),
+    ({"owner": np.array(["ada", "ben"])}, "its owner and strokes must be text"),
+    ({"images": np.zeros((2, 28, 28), np.float32)}, "its images"),
+])
+def test_every_field_of_a_drawings_file_is_checked(tmp_path, changed, message):
+    path = tmp_path / "odd.npz"
+    np.savez(path, **_fields(**changed))
+    with pytest.raises(ValueError, match=re.escape(f"{path} is damaged: {message}")):
+        drawings.load(path)
+
+
+def test_a_drawings_file_that_would_unpack_to_gigabytes_is_refused(tmp_path):
+    """A member whose array header claims 6 GB: numpy would set that much aside first."""
+    path = tmp_path / "bomb.npz"
+    np.savez(path, **_fields())
+    header = np.lib.format.header_data_from_array_1_0(np.zeros(1, np.uint8))
+    header["shape"] = (6_000_000_000,)
+    with zipfile.ZipFile(path, "a") as archive, archive.open("extra.npy", "w") as member:
+        np.lib.format.write_array_header_1_0(member, header)
+    with pytest.raises(ValueError, match="would unpack to 6,000.0 MB, more than the 268.4 MB"):
+        drawings.load(path)
+
+
+def test_a_text_file_in_the_way_is_called_what_it_is(ada, tmp_path):
+    path = tmp_path / "my_digits.npz"
+    path.write_text("my notes")
+    with pytest.raises(FileExistsError) as refused:
+        drawings.save(some(1), path)
+    assert "some other kind of file" in str(refused.value) and "pickle" not in str(refused.value)

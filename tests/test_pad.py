@@ -1,5 +1,9 @@
 """The drawing pad, driven through its event handlers as the browser would drive it."""
 
+import json
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -176,11 +180,63 @@ def test_a_pad_will_not_carry_on_from_another_students_drawings(tmp_path, monkey
 
 def test_a_failed_save_loses_no_drawing(tmp_path):
     folder = tmp_path / "gone"
+    folder.write_text("a file where the folder should be")
     pad = pads.CollectingPad(folder / "mine.npz", per_digit=1)
     draw(pad, *ONE)
-    press(pad, "keep")  # the folder does not exist: the save fails, the drawing stays
+    press(pad, "keep")  # no folder to save in: the save fails, the drawing stays
     assert "Could not save" in pad.task["note"] and len(pad.drawings) == 1
+    folder.unlink()
     folder.mkdir()
     draw(pad, *ONE)
     press(pad, "keep")
     assert len(drawings.load(folder / "mine.npz")) == 2
+
+
+# Another kernel (another tab's notebook): a pad on the same file that keeps two drawings.
+OTHER_KERNEL = """
+import json, sys
+from digitlab import pad as pads
+pad = pads.CollectingPad(sys.argv[1], per_digit=5)
+for _ in range(2):
+    pad.set_state({"strokes": [[(140, 40), (140, 240)]], "drawn": 1})
+    pad.keep()
+print(json.dumps({"note": pad.task["note"], "kept": len(pad.drawings)}))
+"""
+
+
+def other_kernel(path):
+    done = subprocess.run([sys.executable, "-c", OTHER_KERNEL, str(path)], capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def test_two_notebooks_on_one_file_lose_no_drawing(tmp_path):
+    """The first pad holds the file while it collects; a pad in another kernel says the file
+    is in use and keeps its drawings in memory, instead of writing over the first's."""
+    path = tmp_path / "my_digits.npz"
+    first = pads.CollectingPad(path, per_digit=5)
+    for _ in range(3):
+        draw(first, *ONE)
+        press(first, "keep")
+    second = other_kernel(path)
+    assert "in use by another notebook" in second["note"] and second["kept"] == 2
+    assert len(drawings.load(path)) == 3  # the first's, untouched
+    draw(first, *ONE)
+    press(first, "keep")
+    assert len(drawings.load(path)) == 4
+    first.close()  # the first notebook is done: the file is free again
+    third = other_kernel(path)
+    assert "Saved 6 drawings" in third["note"] and len(drawings.load(path)) == 6
+
+
+def test_a_pad_made_again_in_the_same_notebook_takes_over_the_file(tmp_path):
+    path = tmp_path / "my_digits.npz"
+    old = pads.CollectingPad(path, per_digit=5)
+    new = pads.CollectingPad(path, per_digit=5)  # the cell run again
+    draw(new, *ONE)
+    press(new, "keep")
+    draw(old, *ONE)
+    press(old, "keep")
+    assert "a newer pad in this notebook" in old.task["note"] and len(old.drawings) == 1
+    assert len(drawings.load(path)) == 1  # the new pad's, not written over

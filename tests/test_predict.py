@@ -1,8 +1,10 @@
 """Reading digits with the shipped model: single digits, numbers, the command line."""
 
 import json
+import os
 import subprocess
 import sys
+import zipfile
 from types import SimpleNamespace
 
 import numpy as np
@@ -218,3 +220,39 @@ def test_cli_number_shows_each_digits_confidence_and_refuses_unsure_ones(tmp_pat
 def test_cli_says_so_when_the_model_is_missing(tmp_path, files, run_cli):
     result = run_cli("--model", str(tmp_path / "none.keras"), files[0][0])
     assert result.returncode == 2 and "cannot load the model" in result.stderr
+
+
+def test_cli_refuses_a_model_that_nests_too_deep_with_a_message(files, run_cli, tmp_path):
+    from digitlab import models, saving
+
+    good = saving.save(models.mlp(hidden=(8,)), tmp_path / "good.keras")
+    deep = tmp_path / "deep.keras"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(deep, "w") as dst:
+        for info in src.infolist():
+            dst.writestr(info.filename, b"[" * 100_000 + b"]" * 100_000
+                         if info.filename == "config.json" else src.read(info))
+    result = run_cli("--model", str(deep), files[0][0])
+    assert result.returncode == 2 and "nests 100,000 deep" in result.stderr
+
+
+def test_cli_never_hangs_on_a_pipe_or_a_device_and_reads_the_next_file(files, tmp_path):
+    fifo = tmp_path / "a_fifo"
+    os.mkfifo(fifo)
+    (one, _), _ = files
+    result = run_cli_process("/dev/zero", str(fifo), one)  # a hang fails at the timeout
+    assert result.returncode == 1 and result.stdout.split("\t")[:2] == [one, "1"]
+    assert "/dev/zero: cannot be read (a device, not a regular file" in result.stderr
+    assert f"{fifo}: cannot be read (a pipe (FIFO), not a regular file" in result.stderr
+
+
+def test_cli_says_so_when_tensorflow_cannot_load_under_a_memory_limit(files):
+    import resource
+
+    def one_gigabyte():
+        resource.setrlimit(resource.RLIMIT_AS, (10**9, 10**9))
+
+    result = subprocess.run([sys.executable, "-m", "digitlab", "predict", files[0][0]],
+                            capture_output=True, text=True, timeout=300,
+                            preexec_fn=one_gigabyte)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "TensorFlow could not be loaded" in result.stderr and "ulimit -v" in result.stderr

@@ -1,5 +1,7 @@
 """digitlab.preprocess on synthetic pictures: every kind of input, every nuisance, every failure."""
 
+import warnings
+
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
@@ -208,3 +210,11 @@ def test_mnist_digits_photographed_come_back_as_mnist():
         ours.append(similarity(pp.preprocess(photo), target))
         theirs.append(similarity(pp.naive(photo), target))
     assert np.mean(ours) > 0.8 and np.mean(ours) > np.mean(theirs) + 0.2
+
+
+def test_a_one_pixel_picture_is_blank_and_warns_of_nothing():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # "Mean of empty slice" was printed here
+        for size in ((1, 1), (1, 40), (40, 1)):
+            with pytest.raises(NoDigitFound):
+                pp.preprocess(Image.new("L", size, 0))

@@ -87,3 +87,39 @@ def test_exports_give_the_same_answers(model, tmp_path):
     np.testing.assert_allclose(saving.tflite_probabilities(lite, X), model(X), atol=1e-5)
     assert 0 < saving.size_on_disk(lite) < saving.size_on_disk(folder)
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def _with_config(model, tmp_path, config: bytes, name: str):
+    """A copy of `model`'s .keras file whose config.json is `config`."""
+    good = saving.save(model, tmp_path / "good.keras", overwrite=True)
+    path = tmp_path / name
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            dst.writestr(info.filename, config if info.filename == "config.json"
+                         else src.read(info))
+    return path
+
+
+def test_a_model_whose_config_unpacks_huge_is_refused_before_it_is_read(model, tmp_path):
+    """1.5 GB of whitespace packs into 1.5 MB: Keras would read it all into memory (3.8 GB)."""
+    path = _with_config(model, tmp_path, b" " * (100 << 20), "padded.keras")
+    assert path.stat().st_size < 1 << 20
+    with pytest.raises(saving.ModelFileError, match="config.json would unpack to 104,857,600"):
+        saving.load(path)
+
+
+def test_a_model_whose_config_nests_too_deep_is_refused(model, tmp_path):
+    path = _with_config(model, tmp_path, b"[" * 100_000 + b"]" * 100_000, "deep.keras")
+    with pytest.raises(saving.ModelFileError, match="nests 100,000 deep"):
+        saving.load(path)
+
+
+def test_load_names_a_tfsmlayer_for_what_it_is(model, tmp_path):
+    folder = saving.export_saved_model(model, tmp_path / "served")
+    outside = keras.Sequential([keras.Input((28, 28)),
+                                keras.layers.TFSMLayer(str(folder), call_endpoint="serve")])
+    outside.save(tmp_path / "outside.keras")
+    with pytest.raises(saving.ModelFileError, match="holds a TFSMLayer, which loads and runs a "
+                                                    "SavedModel from outside the file") as e:
+        saving.load(tmp_path / "outside.keras")
+    assert "Lambda" not in str(e.value)
