@@ -12,7 +12,7 @@ endif
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: lab test lint data doctor bench lessons constraints clean
+.PHONY: lab solutions lab-sources test lint data doctor bench lessons constraints clean
 
 # constraints.txt pins every package to the version the tests and the shipped weights were made
 # with; pyproject.toml keeps the lower bounds that a plain `pip install` honours.
@@ -27,8 +27,31 @@ data: $(BIN)/digitlab
 
 # Extra options for JupyterLab, e.g. `make lab LAB_FLAGS="--no-browser --port 8899"`.
 LAB_FLAGS ?=
+# The student's own copy of the course, in a folder git ignores: the lessons as students get them
+# (hints, no answers), made on the first `make lab` and afterwards only added to, so autosave,
+# outputs and drawings never touch the tracked notebooks and `git pull` brings new lessons.
+COURSE := my-course
+# JupyterLab as a student has it (jupyter/): no news pop-up, no nbgrader instructor tools.
+STUDENT_LAB := JUPYTER_CONFIG_PATH=$(CURDIR)/jupyter
+# As root (a container, a cloud VM) Jupyter refuses to start without --allow-root.
+ALLOW_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
+
 lab: data
-	$(BIN)/jupyter lab notebooks/ $(LAB_FLAGS)
+	$(BIN)/digitlab student notebooks $(COURSE) --add-new
+	@[ -z "$(ALLOW_ROOT)" ] || echo "make lab: you are root, so JupyterLab runs with\
+	 --allow-root; an account of your own is safer"
+	$(STUDENT_LAB) $(BIN)/jupyter lab $(COURSE) $(ALLOW_ROOT) $(LAB_FLAGS)
+
+# Stuck? The lessons with their solutions, read-only, in $(COURSE)/solutions/.
+solutions: $(BIN)/digitlab
+	mkdir -p $(COURSE)/solutions
+	chmod -f u+w $(COURSE)/solutions/*.ipynb || true
+	cp notebooks/*.ipynb $(COURSE)/solutions/
+	chmod a-w $(COURSE)/solutions/*.ipynb
+
+# Instructors: the lesson sources themselves, with nbgrader's tools (edits here are the course's).
+lab-sources: data
+	$(BIN)/jupyter lab notebooks $(ALLOW_ROOT) $(LAB_FLAGS)
 
 test: $(BIN)/digitlab
 	$(BIN)/python -m pytest

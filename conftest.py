@@ -49,6 +49,42 @@ def _must_fail(name: str, test: str) -> str:
             f"else:\n    raise RuntimeError('an untouched exercise passed {name}')")
 
 
+NO_MNIST = "DIGITLAB_TEST_NO_MNIST"  # set by the main process for its workers: what is missing
+
+
+def pytest_configure(config):
+    """Once, before any test: can the notebooks have MNIST (here, or downloaded now)? If not,
+    they are left out with one line that says what to do, rather than each failing."""
+    if hasattr(config, "workerinput") or NO_MNIST in os.environ:
+        return  # a worker: the main process looked already
+    from digitlab import data
+
+    try:
+        data.find_mnist()
+    except data.DataError as e:
+        if os.environ.get("DIGITLAB_STRICT") == "1":
+            pytest.exit(f"no MNIST for the notebooks: {e}", returncode=1)
+        os.environ[NO_MNIST] = str(e).replace("\n", " ")
+
+
+def pytest_report_header(config):
+    if os.environ.get(NO_MNIST):
+        return [f"The notebooks are not run: {os.environ[NO_MNIST]}"]
+
+
+def pytest_collection_modifyitems(config, items):
+    if os.environ.get(NO_MNIST):
+        notebooks = [item for item in items if item.path.suffix == ".ipynb"]
+        config.hook.pytest_deselected(items=notebooks)
+        items[:] = [item for item in items if item.path.suffix != ".ipynb"]
+
+
+def pytest_terminal_summary(terminalreporter):
+    if os.environ.get(NO_MNIST):
+        terminalreporter.write_line(f"The notebooks were not run: {os.environ[NO_MNIST]}",
+                                    yellow=True)
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_collect_file(file_path, parent):
     collected = yield

@@ -82,7 +82,8 @@ def cmd_student(args: argparse.Namespace) -> int:
     from digitlab.student import write_student_versions
 
     try:
-        written = write_student_versions(args.src, args.out, force=args.force)
+        written = write_student_versions(args.src, args.out, force=args.force,
+                                         add_new=args.add_new)
     except (FileNotFoundError, FileExistsError, ValueError) as e:
         print(f"digitlab: {e}", file=sys.stderr)
         return 2
@@ -130,8 +131,11 @@ def parser() -> argparse.ArgumentParser:
                              "replaced by a skeleton, outputs cleared")
     student.add_argument("src", metavar="SRC", help="folder of source notebooks")
     student.add_argument("out", metavar="OUT", help="folder for the student versions")
-    student.add_argument("--force", action="store_true",
-                         help="replace student versions already in OUT")
+    given = student.add_mutually_exclusive_group()
+    given.add_argument("--force", action="store_true",
+                       help="replace student versions already in OUT")
+    given.add_argument("--add-new", action="store_true",
+                       help="write only the versions OUT lacks (new lessons); keep the rest")
     student.set_defaults(run=cmd_student)
     return p
 

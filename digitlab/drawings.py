@@ -76,10 +76,11 @@ class InUse(OSError):
 
 def lock(path: Path):
     """The lock of the drawings file `path` (a hidden `.NAME.lock` beside it): one per file
-    in a process, so a pad and its saves share it; another process waits for it."""
+    in a process, whatever the thread (a kernel runs widget callbacks on a thread of its own),
+    so a pad and its saves share it; another process waits for it."""
     from filelock import FileLock
 
-    return FileLock(path.with_name(f".{path.name}.lock"), is_singleton=True)
+    return FileLock(path.with_name(f".{path.name}.lock"), is_singleton=True, thread_local=False)
 
 
 def save(drawings: Drawings, path: str | os.PathLike, overwrite: bool = False) -> Path:

@@ -18,7 +18,8 @@ function render({ model, el }) {
     </div>
     <div class="digitlab-right"></div>`;
   const pad = el.querySelector(".digitlab-pad");
-  pad.style.maxWidth = el.querySelector(".digitlab-left").style.flexBasis = `${size}px`;
+  pad.style.maxWidth = `${size}px`;
+  el.style.setProperty("--digitlab-size", `${size}px`); // pad.css sizes the column from it
   const ink = pad.getContext("2d");
   const timings = { ink: [], answer: [] }; // ms, measured here in the browser
 
@@ -159,6 +160,9 @@ function reader(model, right, record) {
     const late = behind && performance.now() - lastSent >= BUSY_AFTER_MS - 1;
     status.textContent = late ? "Python is busy (is a cell running?): your digit will be " +
       "read as soon as it is free." : "";
+    if (late && model.get("strokes").length && model.get("reading").digit === undefined) {
+      answer.innerHTML = "<h3>Waiting to read your digit…</h3>"; // not "Draw a digit" over one
+    }
   }
 
   function show() {

@@ -72,6 +72,7 @@ def compare_curves(histories: dict[str, dict[str, list[float]]], metric: str = "
     for name, history in histories.items():
         ax.plot(np.arange(1, len(history[metric]) + 1), history[metric], "o-", label=name)
     ax.set(title=title, xlabel=xlabel, ylabel=metric.replace("_", " "))
+    ax.xaxis.get_major_locator().set_params(integer=True)
     ax.legend()
     ax.grid(alpha=0.3)
     fig.tight_layout()
@@ -146,9 +147,9 @@ def confusion_matrix(matrix: np.ndarray, title: str = "Confusion matrix") -> Fig
     fig, ax = plt.subplots(figsize=(7, 6))
     shown = ax.imshow(matrix, cmap="Blues", vmin=0, vmax=1)
     for (row, col), value in np.ndenumerate(matrix):
-        if value >= 0.0005:  # a blank cell reads better than a column of 0.0%
-            ax.text(col, row, f"{value:.1%}" if row == col else f"{value:.2%}", ha="center",
-                    va="center", fontsize=6.5, color="white" if value > 0.5 else "black")
+        if value >= 0.0005:  # a blank cell reads better than a column of 0.0%; one format
+            ax.text(col, row, f"{value:.1%}", ha="center", va="center", fontsize=6.5,
+                    color="white" if value > 0.5 else "black")
     classes = range(len(matrix))
     ax.set(title=title, xlabel="predicted digit", ylabel="true digit", xticks=classes,
            yticks=classes)
@@ -174,9 +175,10 @@ def mistakes(images: np.ndarray, labels: np.ndarray, probs: np.ndarray,
                    for d in range(10)]
         bar_ax.axis("on")
         bar_ax.bar(range(10), p, color=colours)
-        bar_ax.set(ylim=(0, 1), xticks=range(10), yticks=[0, 1])
-        bar_ax.tick_params(labelsize=6)
-        bar_ax.set_xlabel("digit", fontsize=7)
+        bar_ax.set(ylim=(0, 1), yticks=[0, 1])
+        bar_ax.tick_params(labelsize=8)
+        bar_ax.set_xticks(range(0, 10, 3))  # 0, 3, 6, 9: room for readable labels
+        bar_ax.set_xlabel("digit", fontsize=8)
     fig.suptitle(title)
     fig.tight_layout()
     return fig
@@ -241,20 +243,66 @@ def dense_weights(kernel: np.ndarray, count: int = 32,
 def yours_against_mnist(results: dict[str, dict[str, float]], held_out: int,
                         title: str = "Reading your digits, and still reading everyone's?"
                         ) -> Figure:
-    """One labelled point per model: {name: {"yours": accuracy, "MNIST": accuracy}}, with each
-    'yours' given its 95% interval over `held_out` drawings."""
+    """Two panels of bars, one bar per model ({name: {"yours": accuracy, "MNIST": accuracy}}):
+    your held-out drawings, with each bar's 95% interval over `held_out`, and MNIST's test
+    set. Bars, not points: models that score alike would hide behind one another."""
     from digitlab.evaluate import accuracy_interval
 
-    fig, ax = plt.subplots(figsize=(7.5, 5))
-    for name, acc in results.items():
-        low, high = accuracy_interval(round(acc["yours"] * held_out), held_out)
-        x, y = 100 * acc["MNIST"], 100 * acc["yours"]
-        ax.errorbar(x, y, yerr=[[y - 100 * low], [100 * high - y]], fmt="o", capsize=4,
-                    label=name)
-    ax.set(title=title, xlabel="MNIST test accuracy (%): everyone's digits",
-           ylabel=f"accuracy on your {held_out} held-out drawings (%)")
-    ax.legend(loc="lower left")  # points often sit close together: a legend, not labels
-    ax.margins(x=0.1, y=0.1)
-    ax.grid(alpha=0.3)
+    names = list(results)
+    fig, (yours_ax, mnist_ax) = plt.subplots(1, 2, figsize=(10, 1.2 + 0.55 * len(names)),
+                                             sharey=True)
+    rows = np.arange(len(names))
+    yours = np.array([100 * results[n]["yours"] for n in names])
+    low, high = np.array([accuracy_interval(round(y / 100 * held_out), held_out)
+                          for y in yours]).T * 100
+    yours_ax.barh(rows, yours, xerr=[yours - low, high - yours], capsize=4, color="tab:green")
+    mnist_ax.barh(rows, [100 * results[n]["MNIST"] for n in names], color="tab:blue")
+    yours_ax.set(yticks=rows, yticklabels=names, xlim=(0, 100),
+                 xlabel=f"accuracy on your {held_out} held-out drawings (%)")
+    mnist_ax.set(xlim=(0, 100), xlabel="MNIST test accuracy (%): everyone's digits")
+    yours_ax.invert_yaxis()  # the first model on top, as listed
+    for ax in (yours_ax, mnist_ax):
+        ax.grid(axis="x", alpha=0.3)
+    fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+def glitches(fig: Figure) -> list[str]:
+    """What makes a figure hard to read, in words: a legend over data, fractional ticks on an
+    axis of steps or epochs, points of different series on one spot, numbers written to
+    different decimals, tick labels under 8 points. The tests and the lessons' checks use it."""
+    fig.canvas.draw()
+    found = []
+    for ax in fig.axes:
+        name = ax.get_title() or fig.get_suptitle() or "a panel"
+        found += [f"{name}: the legend covers data" for _ in _under_legend(ax)][:1]
+        for axis, label in ((ax.xaxis, ax.get_xlabel()), (ax.yaxis, ax.get_ylabel())):
+            low, high = sorted(axis.get_view_interval())
+            ticks = [t for t in axis.get_ticklocs() if low <= t <= high]
+            if ("step" in label or "epoch" in label) and any(t != round(t) for t in ticks):
+                found.append(f"{name}: fractional ticks on '{label}'")
+            sizes = [t.get_fontsize() for t in axis.get_ticklabels() if t.get_text()]
+            if sizes and min(sizes) < 8:
+                found.append(f"{name}: tick labels of {min(sizes)} points")
+        spots = [(round(x), round(y), i) for i, line in enumerate(ax.lines)
+                 if line.get_linestyle() == "None" and line.get_marker() not in ("None", "")
+                 for x, y in ax.transData.transform(line.get_xydata())]
+        if len({(x, y) for x, y, _ in spots}) < len({(x, y, i) for x, y, i in spots}):
+            found.append(f"{name}: points of different series on one spot")
+        decimals = {len(t.get_text().rstrip("%").partition(".")[2]) for t in ax.texts
+                    if t.get_text().endswith("%")}
+        if len(decimals) > 1:
+            found.append(f"{name}: percentages written to {sorted(decimals)} decimals")
+    return found
+
+
+def _under_legend(ax) -> list:
+    """The bars and data points of `ax` that its legend covers."""
+    legend = ax.get_legend()
+    if legend is None:
+        return []
+    box = legend.get_window_extent()
+    bars = [p for p in ax.patches if p.get_window_extent().overlaps(box)]
+    points = [xy for line in ax.lines for xy in ax.transData.transform(line.get_xydata())
+              if box.contains(*xy)]
+    return bars + points

@@ -84,11 +84,12 @@ def student_notebook(nb):
 
 
 def write_student_versions(src: str | os.PathLike, out: str | os.PathLike,
-                           force: bool = False) -> list[Path]:
+                           force: bool = False, add_new: bool = False) -> list[Path]:
     """Write the student version of every notebook in folder `src` to folder `out`, all or
-    none (a full disk leaves `out` as it was). Every notebook is converted before any is
-    written, and a file already in `out` is replaced only with `force`: a half-written set, or
-    a student's copy silently overwritten, helps nobody."""
+    none (a full disk leaves `out` as it was); the paths written. Every notebook is converted
+    before any is written, and a file already in `out` is replaced only with `force`: a
+    half-written set, or a student's copy silently overwritten, helps nobody. With `add_new`,
+    only the notebooks `out` lacks are written (a new lesson), and the student's stay."""
     import nbformat
 
     from digitlab.files import write_files
@@ -111,7 +112,11 @@ def write_student_versions(src: str | os.PathLike, out: str | os.PathLike,
         except ValueError as e:  # not JSON, or solution markers nbgrader refuses
             raise ValueError(f"{path}: {e}") from None
     taken = sorted(name for name in students if (out / name).exists())
-    if taken and not force:
+    if add_new:
+        students = {name: nb for name, nb in students.items() if name not in taken}
+    elif taken and not force:
         raise FileExistsError(f"{out} already holds {', '.join(taken)}: nothing was written "
                               "(--force replaces them)")
+    if not students:
+        return []
     return write_files(out, {name: nbformat.writes(nb).encode() for name, nb in students.items()})

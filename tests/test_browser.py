@@ -147,12 +147,15 @@ def test_the_pad_inks_at_once_reads_after_a_busy_cell_and_fits_a_laptop(lab, chr
         assert ink_at(page, 147, 100)
         answer, status = page.locator(".digitlab-answer"), page.locator(".digitlab-status")
         status.get_by_text("Python is busy").wait_for(timeout=5_000)
-        assert "Draw a digit" in answer.inner_text()
+        answer.get_by_text("Waiting to read your digit").wait_for(timeout=5_000)  # not "Draw"
         answer.get_by_text("It reads: 1").wait_for(timeout=120_000)
         assert status.inner_text().strip() == ""  # caught up
 
         assert not whole_pad_visible(page), whole_pad_visible(page)
         page.screenshot(path=str(ARTIFACTS / "pad-1024x768.png"))
+        # make lab's settings: no news question over the pad, no instructor's grading menu
+        assert not page.get_by_text("official Jupyter news").count()
+        assert not page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").count()
 
         page.locator(".digitlab-clear").click()
         answer.get_by_text("Draw a digit").wait_for(timeout=10_000)
@@ -169,6 +172,10 @@ def test_the_pad_inks_at_once_reads_after_a_busy_cell_and_fits_a_laptop(lab, chr
         browser.bring_into_view(page, pad)
         touch(page, pad, ONE)
         answer.get_by_text("It reads: 1").wait_for(timeout=10_000)
+        # While drawing, with the pad in sight, the reading is in sight too: every bar and
+        # the 28x28 view, on screen and on top, without scrolling.
+        in_sight = [problem for part in PARTS for problem in covered(page, part)]
+        assert not in_sight, in_sight
         page.screenshot(path=str(ARTIFACTS / "pad-800x600.png"))
 
         measured = browser.timings(page)

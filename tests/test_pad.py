@@ -240,3 +240,16 @@ def test_a_pad_made_again_in_the_same_notebook_takes_over_the_file(tmp_path):
     press(old, "keep")
     assert "a newer pad in this notebook" in old.task["note"] and len(old.drawings) == 1
     assert len(drawings.load(path)) == 1  # the new pad's, not written over
+
+
+def test_a_pad_saves_from_the_thread_the_kernel_calls_it_on(tmp_path):
+    """A kernel may run the widget's button callback on another thread than the cell that made
+    the pad: the file is still the pad's own, and the save goes through."""
+    import threading
+
+    pad = pads.CollectingPad(tmp_path / "my_digits.npz", per_digit=1)
+    draw(pad, *ONE)
+    keeper = threading.Thread(target=press, args=(pad, "keep"))
+    keeper.start()
+    keeper.join()
+    assert pad.task["note"] == "Saved 1 drawing to my_digits.npz."

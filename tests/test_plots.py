@@ -16,8 +16,13 @@ IMAGES = RNG.integers(0, 256, (12, 28, 28)).astype(np.uint8)
 
 @pytest.fixture(autouse=True)
 def close_figures():
+    """Every figure a test draws must also read well (plots.glitches), then it is closed."""
     yield
-    plt.close("all")
+    try:
+        for number in plt.get_fignums():
+            assert not plots.glitches(plt.figure(number)), plots.glitches(plt.figure(number))
+    finally:
+        plt.close("all")
 
 
 def test_digit_grid_marks_mistakes_in_red():
@@ -85,7 +90,8 @@ def test_confusion_matrix_labels_rows_and_columns():
     fig = plots.confusion_matrix(matrix)
     ax = fig.axes[0]
     assert ax.get_xlabel() == "predicted digit" and ax.get_ylabel() == "true digit"
-    assert "91.0%" in [t.get_text() for t in ax.texts]
+    written = [t.get_text() for t in ax.texts]
+    assert "91.0%" in written and "1.0%" in written  # one format, on and off the diagonal
 
 
 def test_mistakes_show_image_and_probabilities():
@@ -121,12 +127,39 @@ def test_embeddings_and_dense_weights():
     assert sum(bool(ax.images) for ax in fig.axes) == 16
 
 
-def test_yours_against_mnist_one_labelled_point_per_model_with_its_interval():
+def test_yours_against_mnist_one_bar_per_model_with_its_interval():
     results = {"as shipped": {"yours": 0.8, "MNIST": 0.99}, "from scratch": {"yours": 1.0,
-                                                                            "MNIST": 0.55}}
+                                                                            "MNIST": 0.55},
+               "last layers": {"yours": 1.0, "MNIST": 0.99}}  # alike: neither may hide
     fig = plots.yours_against_mnist(results, held_out=30)
-    ax = fig.axes[0]
-    assert [t.get_text() for t in ax.get_legend().texts] == ["as shipped", "from scratch"]
-    assert "30 held-out" in ax.get_ylabel() and "MNIST" in ax.get_xlabel()
-    bar = ax.containers[1].lines[2][0].get_segments()[0]  # from scratch: 30 of 30, yet unsure
-    assert bar[0][1] < 90 and bar[1][1] == pytest.approx(100)
+    yours, mnist = fig.axes
+    assert [t.get_text() for t in yours.get_yticklabels()] == list(results)
+    assert "30 held-out" in yours.get_xlabel() and "MNIST" in mnist.get_xlabel()
+    assert [round(p.get_width()) for p in mnist.patches] == [99, 55, 99]
+    intervals = next(c for c in yours.containers if hasattr(c, "has_xerr"))
+    bar = intervals.lines[2][0].get_segments()[1]  # from scratch: 30 of 30, yet unsure
+    assert bar[0][0] < 90 and bar[1][0] == pytest.approx(100)
+
+def test_glitches_names_each_thing_that_makes_a_figure_hard_to_read():
+    fig, ax = plt.subplots()
+    ax.bar(range(5), [1, 1, 1, 1, 1], label="shares")
+    ax.legend(loc="center")
+    assert plots.glitches(fig) == ["a panel: the legend covers data"]
+    fig, ax = plt.subplots()
+    ax.plot([1, 2], [0.5, 0.6], "o-")
+    ax.set(title="race", xlabel="training steps")
+    assert plots.glitches(fig) == ["race: fractional ticks on 'training steps'"]
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    assert plots.glitches(fig) == []
+    fig, ax = plt.subplots()
+    for name in ("a", "b"):
+        ax.errorbar(99, 98, yerr=1, fmt="o", label=name)
+    assert plots.glitches(fig) == ["a panel: points of different series on one spot"]
+    fig, ax = plt.subplots()
+    ax.text(0, 0, "66.7%")
+    ax.text(1, 1, "33.33%")
+    ax.tick_params(labelsize=6)
+    assert plots.glitches(fig) == ["a panel: tick labels of 6.0 points",
+                                   "a panel: tick labels of 6.0 points",
+                                   "a panel: percentages written to [1, 2] decimals"]
+    plt.close("all")

@@ -2,7 +2,10 @@
 
 import importlib.metadata
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import yaml
@@ -75,3 +78,16 @@ def test_every_bad_input_promise_in_the_readme_names_tests_that_exist():
     defined = set(re.findall(r"^def (test_\w+)", "\n".join(
         p.read_text() for p in (ROOT / "tests").glob("test_*.py")), re.M))
     assert len(named) >= 20 and not named - defined, named - defined
+
+
+def test_make_test_without_mnist_says_so_once_instead_of_failing_every_notebook(tmp_path):
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DIGITLAB_DATA", "DIGITLAB_STRICT", "DIGITLAB_TEST_NO_MNIST")}
+    env.update(XDG_CACHE_HOME=str(tmp_path), DIGITLAB_MIRROR="http://127.0.0.1:9/")  # offline
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "notebooks/00_start_here.ipynb", "tests/test_config.py",
+         "-p", "no:cacheprovider", "-o", "addopts=--nbval-lax --nbval-current-env -n 2"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert done.stdout.count("The notebooks were not run: MNIST's") == 1
+    assert "DIGITLAB_DATA=/that/folder" in done.stdout and " failed" not in done.stdout

@@ -164,3 +164,17 @@ def test_check_cells_stay_in_the_lesson_and_leave_the_student_version(versions):
         version = nbformat.read(versions / path.name, as_version=4).cells
         assert not [c for c in version if student.CHECK_TAG in c.metadata.get("tags", [])]
     assert checks  # the last lesson has some
+
+
+def test_add_new_brings_a_new_lesson_and_keeps_the_students_work(tmp_path, capsys):
+    src, out = tmp_path / "src", tmp_path / "course"
+    src.mkdir()
+    (src / NOTEBOOKS[0].name).write_bytes(NOTEBOOKS[0].read_bytes())
+    assert cli.main(["student", str(src), str(out), "--add-new"]) == 0
+    (out / NOTEBOOKS[0].name).write_text("the student's own work")
+    (src / NOTEBOOKS[1].name).write_bytes(NOTEBOOKS[1].read_bytes())  # a `git pull` later
+    capsys.readouterr()
+    assert cli.main(["student", str(src), str(out), "--add-new"]) == 0
+    assert capsys.readouterr().out.strip() == str(out / NOTEBOOKS[1].name)
+    assert (out / NOTEBOOKS[0].name).read_text() == "the student's own work"
+    assert cli.main(["student", str(src), str(out), "--add-new"]) == 0  # nothing new: fine

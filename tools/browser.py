@@ -23,6 +23,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
 PAD_SIZE = 280  # the pad's own pixels; the page may show it smaller
+STUDENT_SETTINGS = Path(__file__).resolve().parent.parent / "jupyter"  # as the Makefile's lab
 
 
 def write_notebook(path: Path, *cells: str) -> Path:
@@ -55,16 +56,14 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def jupyter(root: Path, scratch: Path, app: str = "lab") -> Iterator[str]:
-    """A Jupyter server (`lab` or `notebook`) of its own config, data and runtime folders on
-    `root`; yields its URL and stops it, kernels and all."""
-    config = scratch / "config"
-    (config / "labconfig").mkdir(parents=True, exist_ok=True)
-    (config / "labconfig" / "default_setting_overrides.json").write_text(json.dumps(
-        {"@jupyterlab/apputils-extension:notification": {"fetchNews": "false",
-                                                         "checkForUpdates": False}}))
-    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(config), "JUPYTER_PLATFORM_DIRS": "1",
+    """A Jupyter server (`lab` or `notebook`) on `root` with the settings a student's `make lab`
+    has (the project's jupyter/ folder) and data and runtime folders of its own; yields its URL
+    and stops it, kernels and all."""
+    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(scratch / "config"),
+           "JUPYTER_CONFIG_PATH": str(STUDENT_SETTINGS), "JUPYTER_PLATFORM_DIRS": "1",
            "JUPYTER_DATA_DIR": str(scratch / "data"), "IPYTHONDIR": str(scratch / "ipython"),
            "JUPYTER_RUNTIME_DIR": str(scratch / "runtime")}
+    scratch.mkdir(parents=True, exist_ok=True)
     port, log = free_port(), scratch / f"{app}.log"
     server = subprocess.Popen(
         [sys.executable, "-m", "jupyter", app, "--no-browser", "--allow-root", f"--port={port}",
