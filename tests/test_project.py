@@ -91,3 +91,20 @@ def test_make_test_without_mnist_says_so_once_instead_of_failing_every_notebook(
     assert done.returncode == 0, done.stdout[-3000:]
     assert done.stdout.count("The notebooks were not run: MNIST's") == 1
     assert "DIGITLAB_DATA=/that/folder" in done.stdout and " failed" not in done.stdout
+
+
+def test_make_lab_opens_an_ignored_working_copy_with_the_students_settings():
+    """What `make lab` runs: the student versions into a folder git ignores, opened with the
+    settings in jupyter/ that the browser tests share."""
+    lab = subprocess.run(["make", "-n", "lab"], cwd=ROOT, capture_output=True, text=True).stdout
+    assert "digitlab student notebooks my-course --add-new" in lab
+    assert f"JUPYTER_CONFIG_PATH={ROOT}/jupyter" in lab and "jupyter lab my-course" in lab
+    ignored = subprocess.run(["git", "check-ignore", "my-course/00_start_here.ipynb",
+                              "my-course/my_digits.npz", "my-course/.my_digits.npz.lock"],
+                             cwd=ROOT, capture_output=True, text=True).stdout.split()
+    assert len(ignored) == 3
+    from tools import browser
+
+    assert browser.STUDENT_SETTINGS == ROOT / "jupyter"
+    pages = json.loads((ROOT / "jupyter/labconfig/page_config.json").read_text())
+    assert pages["disabledExtensions"] == {"@jupyter/nbgrader": True}
