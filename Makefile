@@ -12,7 +12,7 @@ endif
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: lab solutions lab-sources test lint data doctor bench lessons constraints clean
+.PHONY: lab solutions lab-sources test test-fast lint data doctor bench lessons constraints clean
 
 # constraints.txt pins every package to the version the tests and the shipped weights were made
 # with; pyproject.toml keeps the lower bounds that a plain `pip install` honours.
@@ -53,8 +53,14 @@ solutions: $(BIN)/digitlab
 lab-sources: data
 	$(BIN)/jupyter lab notebooks $(ALLOW_ROOT) $(LAB_FLAGS)
 
+# Two workers, each taking whole files: a notebook's cells stay in one kernel, in order.
+PARALLEL := --numprocesses=2 --dist=loadfile
 test: $(BIN)/digitlab
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PARALLEL)
+
+# The maintainer's inner loop: everything but the browser, the hub and the slow tests.
+test-fast: $(BIN)/digitlab
+	$(BIN)/python -m pytest $(PARALLEL) -m "not browser and not hub and not slow" tests
 
 lint: $(BIN)/digitlab
 	$(BIN)/ruff check digitlab tools tests notebooks classroom conftest.py

@@ -2,9 +2,13 @@
 
 import json
 
-from conftest import REAL_DATA, needs_real_mnist, write_idx
+import pytest
+from helpers import REAL_DATA, needs_real_mnist, write_idx
+
 from digitlab import data
 from tools import bench
+
+pytestmark = pytest.mark.slow
 
 
 def test_timings_quick(tiny, tmp_path, monkeypatch, capsys):

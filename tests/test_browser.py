@@ -10,10 +10,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import require
 
-from conftest import require
 from digitlab import drawings
 from tools import browser
+
+pytestmark = pytest.mark.browser
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 BUSY_S = 10  # the busy cell keeps Python busy about this long

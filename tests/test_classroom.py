@@ -30,10 +30,10 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from helpers import REAL_DATA, require
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from nbgrader.api import Gradebook
 
-from conftest import REAL_DATA, require
 from digitlab import student
 from tools import browser
 
@@ -42,6 +42,8 @@ CLASSROOM = ROOT / "classroom"
 sys.path.insert(0, str(CLASSROOM))
 from new_course import LESSONS, new_course  # noqa: E402
 from setup_class import MARK  # noqa: E402
+
+pytestmark = pytest.mark.hub
 
 
 def nbgrader(course: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -577,6 +579,7 @@ def answered(notebook: Path, solutions: Path, wrong: str | None = None):
 # is the answer wanted each time.
 PRYING = """
 import glob, os
+
 ben, cls = os.path.expanduser("~t-ben"), {folder!r}
 inbound = cls + "/exchange/digitlab/inbound"
 tries = {{

@@ -6,8 +6,8 @@ import subprocess
 import sys
 
 import pytest
+from helpers import REAL_DATA, needs_real_mnist, write_idx
 
-from conftest import REAL_DATA, needs_real_mnist, write_idx
 from digitlab import cli, data
 
 

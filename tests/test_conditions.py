@@ -5,8 +5,8 @@ import json
 
 import numpy as np
 import pytest
+from helpers import REAL_DATA, needs_real_mnist
 
-from conftest import REAL_DATA, needs_real_mnist
 from digitlab import predict, preprocess, pretrained
 from tools import conditions
 

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import idx_bytes, write_idx
 
-from conftest import idx_bytes, write_idx
 from digitlab import data
 from digitlab.data import DataError, load_mnist
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import REAL_DATA, idx_bytes, needs_real_mnist
 
-from conftest import REAL_DATA, idx_bytes, needs_real_mnist
 from digitlab import data
 from digitlab.data import DataError
 

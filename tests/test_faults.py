@@ -12,9 +12,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import REAL_DATA, needs_real_mnist, require
 
-from conftest import REAL_DATA, needs_real_mnist, require
 from digitlab import cli, drawings, files
+
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -140,6 +142,7 @@ def files_of(path: Path) -> dict[str, bytes]:
 KILLED_MID_WRITE = """
 import os, signal, sys
 from pathlib import Path
+
 real, calls = os.fsync, []
 what, target = sys.argv[1], Path(sys.argv[2])
 

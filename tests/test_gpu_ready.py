@@ -6,6 +6,10 @@ import os
 import subprocess
 import sys
 
+import pytest
+
+pytestmark = pytest.mark.slow
+
 SCRIPT = r"""
 from digitlab import tf, keras
 cpu = tf.config.list_physical_devices("CPU")[0]

@@ -3,8 +3,8 @@
 import json
 
 import numpy as np
+from helpers import require
 
-from conftest import require
 from tools import handwriting as hw
 
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import draw
 from PIL import Image
 from scipy import ndimage
 
-from conftest import draw
 from digitlab import keras, models, preprocess, raw_mlp, tf, training
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"

@@ -9,9 +9,9 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from helpers import REAL_DATA, draw, needs_real_mnist
 from PIL import Image, ImageDraw
 
-from conftest import REAL_DATA, draw, needs_real_mnist
 from digitlab import cli, predict, pretrained
 
 

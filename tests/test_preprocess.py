@@ -4,10 +4,10 @@ import warnings
 
 import numpy as np
 import pytest
+from helpers import REAL_DATA, SIZE, draw, needs_real_mnist
 from PIL import Image, ImageDraw
 from scipy import ndimage
 
-from conftest import REAL_DATA, SIZE, draw, needs_real_mnist
 from digitlab import preprocess as pp
 from digitlab.preprocess import ImageError, NoDigitFound
 

@@ -13,10 +13,10 @@ from unittest import mock
 
 import hypothesis.extra.numpy as hnp
 import numpy as np
+from helpers import draw, idx_bytes
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from conftest import draw, idx_bytes
 from digitlab import data
 from digitlab import preprocess as pp
 from digitlab import strokes as pad_strokes

@@ -2,8 +2,8 @@
 
 import numpy as np
 import pytest
+from helpers import REAL_DATA, needs_real_mnist
 
-from conftest import REAL_DATA, needs_real_mnist
 from digitlab import data
 
 pytestmark = needs_real_mnist

@@ -8,6 +8,8 @@ from digitlab import pretrained, recipes
 from digitlab.training import QUICK_EXAMPLES
 from tools import train_shipped
 
+pytestmark = pytest.mark.slow
+
 
 def test_shipped_recipes_start_at_their_peak_without_warm_up():
     for name, recipe in recipes.SHIPPED.items():

@@ -10,8 +10,7 @@ import bcrypt
 import jsonschema
 import pytest
 import yaml
-
-from conftest import require
+from helpers import require
 
 ROOT = Path(__file__).resolve().parent.parent
 Z2JH = ROOT / "classroom" / "z2jh"
