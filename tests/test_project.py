@@ -108,3 +108,12 @@ def test_make_lab_opens_an_ignored_working_copy_with_the_students_settings():
     assert browser.STUDENT_SETTINGS == ROOT / "jupyter"
     pages = json.loads((ROOT / "jupyter/labconfig/page_config.json").read_text())
     assert pages["disabledExtensions"] == {"@jupyter/nbgrader": True}
+
+
+def test_docs_modules_says_who_imports_each_module_as_the_code_does():
+    from tools import modules
+
+    page = modules.DOC.read_text()
+    assert modules.written(page) == page, "run `python -m tools.modules --write`"
+    assert set(re.findall(r"^\| `(\w+)` \|", page.split("## `tools`")[0], re.M)) == set(
+        modules.modules())  # every module has its row
