@@ -1,6 +1,6 @@
 """How each network is trained: the classic tutorials' recipes next to digitlab's faster ones.
 
-`python -m digitlab.bench` times them all; the notebooks train with digitlab's. The fast recipes
+`python -m tools.bench` times them all; the notebooks train with digitlab's. The fast recipes
 change how, not what, is trained: the same networks and data, bigger batches (fewer, cheaper
 steps on a CPU) with a learning rate that warms up and then follows a cosine down to zero, so
 the large early steps do not diverge and the last ones settle.
@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 from digitlab import models, training
 from digitlab._tf import keras
-from digitlab.config import pick
 
 TRAIN_EXAMPLES = 55_000  # MNIST's 60,000 less the 5,000 held out for validation
 
@@ -111,22 +110,15 @@ def get(network: str, name: str = "digitlab") -> Recipe:
                    f"{sorted({r.network for r in RECIPES})}")
 
 
-def plan(recipe: Recipe, train: tuple) -> tuple[int, int]:
-    """The epochs and training examples of the run `fit` makes on `train`: the recipe's in the
-    full lesson, fewer of both in quick mode."""
-    epochs = pick(full=recipe.epochs, quick=min(recipe.epochs, training.QUICK_EPOCHS))
-    return epochs, len(training.quick_subset(*train)[0])
-
-
 def fit(recipe: Recipe, model: keras.Model, train: tuple, val: tuple | None = None,
-        seed: int = 0, progress: bool = True) -> training.Result:
-    """Compile `model` with the recipe's loss and optimiser and train it by the recipe. In quick
-    mode it trains on fewer examples for fewer epochs, and the schedule is fitted to that run."""
+        epochs: int | None = None, seed: int = 0, progress: bool = True) -> training.Result:
+    """Compile `model` with the recipe's loss and optimiser and train it by the recipe on
+    `train`, for `epochs` (the recipe's own if None); the schedule is fitted to that run."""
     if recipe.steps:
         raise ValueError(f"{recipe.name} {recipe.network} counts steps, not epochs: train it "
                          "with training.fit(..., steps_per_epoch=...)")
-    epochs, examples = plan(recipe, train)
-    model.compile(recipe.optimizer(examples, epochs), "sparse_categorical_crossentropy",
+    epochs = epochs or recipe.epochs
+    model.compile(recipe.optimizer(len(train[0]), epochs), "sparse_categorical_crossentropy",
                   metrics=["accuracy"])
     return training.fit(model, train, val, epochs=epochs, batch_size=recipe.batch_size,
                         seed=seed, progress=progress)

@@ -12,8 +12,6 @@ from digitlab.config import is_quick
 from digitlab.data import make_dataset, scale
 
 QUICK_EXAMPLES = 4000  # training examples kept in quick mode: enough to learn well above chance
-QUICK_EPOCHS = 2
-QUICK_VALIDATION = 1000  # validation examples kept in quick mode: enough to tell runs apart
 
 
 def set_seed(seed: int = 0) -> None:
@@ -87,17 +85,13 @@ def fit(model: keras.Model, train: tuple, val: tuple | None = None, epochs: int 
     """Train a compiled model on (x, y) uint8 images, printing a line per epoch with its time.
 
     With `steps_per_epoch`, an "epoch" is that many batches from an endless shuffled stream:
-    a way to validate every N steps. In quick mode it trains on a subset for at most
-    QUICK_EPOCHS epochs, and validates on a subset too.
+    a way to validate every N steps. It trains on what it is given for as long as it is told:
+    quick mode is the caller's to choose (`quick_subset`, `pick`), where the sizes are set.
     """
-    x, y = quick_subset(*train)
-    if is_quick():
-        epochs = min(epochs, QUICK_EPOCHS)
-    train_ds = make_dataset(x, y, batch_size, shuffle=True, seed=seed)
+    train_ds = make_dataset(*train, batch_size, shuffle=True, seed=seed)
     if steps_per_epoch:
         train_ds = train_ds.repeat()
-    val_ds = None if val is None else make_dataset(*quick_subset(*val, n=QUICK_VALIDATION),
-                                                   batch_size=1024)
+    val_ds = None if val is None else make_dataset(*val, batch_size=1024)
     log = _EpochLog(epochs, progress)
     # shuffle=False: the dataset shuffles itself, seeded, every epoch
     history = model.fit(train_ds, validation_data=val_ds, epochs=epochs, verbose=0,

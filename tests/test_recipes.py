@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from digitlab import recipes, training
+from digitlab import recipes
 from digitlab._tf import keras
 
 
@@ -56,25 +56,15 @@ def test_classic_recipes_are_the_tutorials():
     assert [layer.units for layer in mlp.build().layers[1:]] == [256, 128, 64, 10]
 
 
-def test_plan_is_the_recipe_in_full_and_shorter_in_quick_mode(monkeypatch):
-    x, y = np.zeros((60_000, 28, 28), np.uint8), np.zeros(60_000, np.int64)
-    lenet = recipes.get("LeNet")
-    monkeypatch.setenv("DIGITLAB_QUICK", "0")
-    assert recipes.plan(lenet, (x, y)) == (6, 60_000)
-    monkeypatch.setenv("DIGITLAB_QUICK", "1")
-    assert recipes.plan(lenet, (x, y)) == (training.QUICK_EPOCHS, training.QUICK_EXAMPLES)
-
-
-def test_fit_follows_the_recipe_and_quick_mode(monkeypatch):
+def test_fit_follows_the_recipe_for_the_epochs_it_is_given():
     from digitlab import models
 
-    monkeypatch.setenv("DIGITLAB_QUICK", "1")
     rng = np.random.default_rng(0)
     x, y = rng.integers(0, 256, (300, 28, 28), dtype=np.uint8), rng.integers(0, 10, 300)
     recipe = recipes.get("Keras MLP")
     model = models.mlp((16,))
-    result = recipes.fit(recipe, model, (x, y), (x[:50], y[:50]), progress=False)
-    assert len(result.history["loss"]) == 2  # quick mode: two epochs, not the recipe's five
+    result = recipes.fit(recipe, model, (x, y), (x[:50], y[:50]), epochs=2, progress=False)
+    assert len(result.history["loss"]) == 2  # as told, not the recipe's five
     # the schedule spans exactly the run: ceil(300 / 512) = 1 step per epoch, back to zero
     assert float(model.optimizer.learning_rate) == pytest.approx(0, abs=1e-9)
     assert "val_accuracy" in result.history

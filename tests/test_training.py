@@ -46,19 +46,15 @@ def test_same_seed_same_numbers(monkeypatch):
     assert runs[0] == runs[1]
 
 
-def test_quick_mode_trims_data_and_epochs(monkeypatch):
+def test_fit_does_what_it_is_told_even_in_quick_mode(monkeypatch):
+    """Quick mode is the caller's to choose, where the sizes are set: `quick_subset` keeps the
+    first examples; `fit` trains on all it is given, for every epoch it is told."""
     monkeypatch.setenv("DIGITLAB_QUICK", "1")
     x, y = stripes(training.QUICK_EXAMPLES + 100)
     assert len(training.quick_subset(x, y)[0]) == training.QUICK_EXAMPLES
-    # validation images past the quick subset are mislabelled: quick mode must not see them
-    x_val, y_val = stripes(training.QUICK_VALIDATION + 1000, seed=1)
-    y_val[training.QUICK_VALIDATION:] = (y_val[training.QUICK_VALIDATION:] + 1) % 10
-    model = compiled()
-    result = training.fit(model, (x, y), (x_val, y_val), epochs=10, progress=False)
-    assert len(result.history["loss"]) == training.QUICK_EPOCHS
-    assert result.final("val_accuracy") == pytest.approx(training.accuracy(
-        model, x_val[:training.QUICK_VALIDATION], y_val[:training.QUICK_VALIDATION]), abs=1e-6)
-    assert result.final("val_accuracy") > 0.9
+    result = training.fit(compiled(), stripes(64), stripes(300, seed=1), epochs=3,
+                          batch_size=32, progress=False)
+    assert len(result.history["loss"]) == 3
     monkeypatch.setenv("DIGITLAB_QUICK", "0")
     assert len(training.quick_subset(x, y)[0]) == len(x)
 

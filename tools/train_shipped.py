@@ -22,7 +22,7 @@ import numpy as np
 
 from digitlab import data, pretrained, recipes, saving, training
 from digitlab._tf import keras
-from digitlab.config import is_quick
+from digitlab.config import is_quick, pick
 from tools import handwriting
 
 FONT_DIGITS = 200  # drawings of each digit in each training font
@@ -35,7 +35,7 @@ def train(out: Path, network: str, epochs: int | None = None,
           font_digits: int = FONT_DIGITS) -> dict:
     """Train `network` by its shipped recipe, save it and its card to `out`; return the card."""
     recipe = recipes.SHIPPED[network]
-    epochs = epochs or recipe.epochs
+    epochs = epochs or pick(full=recipe.epochs, quick=2)  # quick mode: a smoke test
     (x_all, y_all), (x_test, y_test) = data.load_mnist()
     (x, y), _ = data.split(x_all, y_all)
     missing_fonts = []
@@ -45,9 +45,9 @@ def train(out: Path, network: str, epochs: int | None = None,
         if missing_fonts:
             print(f"fonts not installed, so not trained on: {' '.join(missing_fonts)}")
         x, y = np.concatenate([x, x_fonts]), np.concatenate([y, y_fonts])
-    if is_quick():  # `fit` keeps the first QUICK_EXAMPLES: let them be a mix of every part
-        pick = np.random.default_rng(0).permutation(len(x))
-        x, y = training.quick_subset(x[pick], y[pick])
+    if is_quick():  # a quick subset, mixed from every part
+        mixed = np.random.default_rng(0).permutation(len(x))
+        x, y = training.quick_subset(x[mixed], y[mixed])
     training.set_seed(0)
     model = recipe.build()
     model.compile(recipe.optimizer(len(x), epochs), "sparse_categorical_crossentropy",
