@@ -169,8 +169,8 @@ def nb02_ex2(seconds: dict) -> bool:
     return _verdict(seconds[512] < seconds[32],
                     f"batch 512 takes {seconds[512]:.1f} s an epoch, batch 32 {seconds[32]:.1f} "
                     "s: fewer, larger steps use the CPU's vector units better.",
-                    "bigger batches should be faster per epoch: time the *second* epoch, since "
-                    "the first includes compiling the training step")
+                    "bigger batches should be faster per epoch: time the epochs after the "
+                    "first, which includes compiling the training step")
 
 
 @_exercise

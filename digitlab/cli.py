@@ -22,7 +22,13 @@ def cmd_data(args: argparse.Namespace) -> int:
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
+    from digitlab import start_tensorflow
     from digitlab.doctor import report
+
+    try:
+        start_tensorflow()
+    except ImportError:
+        pass  # the doctor's own check says what is wrong with TensorFlow
 
     return 1 if report() else 0
 
@@ -30,10 +36,11 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 def cmd_predict(args: argparse.Namespace) -> int:
     import json
 
-    from digitlab import predict, pretrained
+    from digitlab import predict, pretrained, start_tensorflow
     from digitlab.preprocess import ImageError, NoDigitFound
 
     try:
+        start_tensorflow()
         model = pretrained.load(args.model)
     except (FileNotFoundError, ValueError, OSError) as e:
         print(f"digitlab: cannot load the model: {e}", file=sys.stderr)

@@ -65,20 +65,6 @@ def training_curves(history: dict[str, list[float]], title: str = "Training curv
     return fig
 
 
-def compare_curves(histories: dict[str, dict[str, list[float]]], metric: str = "val_accuracy",
-                   title: str = "Which recipe learns best?", xlabel: str = "epoch") -> Figure:
-    """One metric for several runs on the same axes."""
-    fig, ax = plt.subplots(figsize=(7, 4))
-    for name, history in histories.items():
-        ax.plot(np.arange(1, len(history[metric]) + 1), history[metric], "o-", label=name)
-    ax.set(title=title, xlabel=xlabel, ylabel=metric.replace("_", " "))
-    ax.xaxis.get_major_locator().set_params(integer=True)
-    ax.legend()
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    return fig
-
-
 def filters(kernels: np.ndarray, title: str = "Learned filters") -> Figure:
     """Convolution kernels of shape (height, width, in, out): one small image per output filter,
     averaged over input channels; blue is negative, red positive."""

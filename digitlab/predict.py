@@ -77,7 +77,7 @@ def segment(source) -> list[np.ndarray]:
     Each connected stroke is a candidate; strokes that overlap in most of their width (the bar
     and the body of a 5) are one digit.
     """
-    amount = preprocess.clean(preprocess.ink(preprocess.load(source)))
+    amount = preprocess.clean(preprocess.ink(preprocess.grey_image(source)))
     labels, _ = ndimage.label(amount > 0, structure=np.ones((3, 3)))
     boxes = sorted((cols.start, cols.stop, i) for i, (_, cols) in
                    enumerate(ndimage.find_objects(labels), 1))

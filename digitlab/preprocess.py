@@ -43,7 +43,7 @@ class Steps:
     digit: np.ndarray  # the 28x28 result
 
 
-def load(source: str | os.PathLike | bytes | Image.Image | np.ndarray) -> np.ndarray:
+def grey_image(source: str | os.PathLike | bytes | Image.Image | np.ndarray) -> np.ndarray:
     """Any image (path, file contents such as an upload's, PIL image or array) as grey float32
     in [0, 1], at most WORK_SIDE wide."""
     if isinstance(source, np.ndarray):
@@ -346,7 +346,7 @@ def _thicken(cropped: np.ndarray, factor: float) -> np.ndarray:
 
 def preprocess(source, return_steps: bool = False) -> np.ndarray | Steps:
     """One digit's picture as an MNIST-style 28x28 float32 image in [0, 1] (ink is 1)."""
-    grey = load(source)
+    grey = grey_image(source)
     amount = ink(grey)
     cleaned = clean(amount)
     cropped = crop(cleaned)
@@ -356,5 +356,5 @@ def preprocess(source, return_steps: bool = False) -> np.ndarray | Steps:
 
 def naive(source) -> np.ndarray:
     """The way many tutorials do it, for comparison: resize to 28x28, invert, scale to [0, 1]."""
-    grey = Image.fromarray((load(source) * 255).astype(np.uint8)).resize((28, 28))
+    grey = Image.fromarray((grey_image(source) * 255).astype(np.uint8)).resize((28, 28))
     return 1 - np.asarray(grey, np.float32) / 255

@@ -111,14 +111,20 @@ def get(network: str, name: str = "digitlab") -> Recipe:
 
 
 def fit(recipe: Recipe, model: keras.Model, train: tuple, val: tuple | None = None,
-        epochs: int | None = None, seed: int = 0, progress: bool = True) -> training.Result:
+        epochs: int | None = None, every: int | None = None, seed: int = 0,
+        progress: bool = True, callbacks: list | None = None) -> training.Result:
     """Compile `model` with the recipe's loss and optimiser and train it by the recipe on
-    `train`, for `epochs` (the recipe's own if None); the schedule is fitted to that run."""
+    `train`: for `epochs` passes (the recipe's own if None), or, for a recipe that counts steps,
+    its steps in rounds of `every` batches (validating, and calling `callbacks`' epoch end,
+    after each; one round if None). The schedule spans exactly the run. The one way a recipe
+    is trained: by the lessons, the benchmark and the shipped model's training."""
     if recipe.steps:
-        raise ValueError(f"{recipe.name} {recipe.network} counts steps, not epochs: train it "
-                         "with training.fit(..., steps_per_epoch=...)")
-    epochs = epochs or recipe.epochs
+        every = every or recipe.steps
+        rounds, epochs = recipe.steps // every, None
+    else:
+        epochs = epochs or recipe.epochs
     model.compile(recipe.optimizer(len(train[0]), epochs), "sparse_categorical_crossentropy",
                   metrics=["accuracy"])
-    return training.fit(model, train, val, epochs=epochs, batch_size=recipe.batch_size,
-                        seed=seed, progress=progress)
+    return training.fit(model, train, val, epochs=rounds if recipe.steps else epochs,
+                        batch_size=recipe.batch_size, seed=seed, progress=progress,
+                        steps_per_epoch=every if recipe.steps else None, callbacks=callbacks)

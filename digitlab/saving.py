@@ -155,9 +155,10 @@ def save_tflite(model, path: str | os.PathLike, overwrite: bool = False) -> Path
 
 def tflite_probabilities(model_file: str | os.PathLike, images: np.ndarray) -> np.ndarray:
     """Run a `.tflite` model on float images in [0, 1], shape (n, 28, 28); (n, 10) back."""
-    from digitlab._tf import stderr_muted, tf
+    from digitlab._tf import tf
+    from digitlab.quiet import stderr_held
 
-    with warnings.catch_warnings(), stderr_muted():  # and no "Created XNNPACK delegate" line
+    with warnings.catch_warnings(), stderr_held():  # and no "Created XNNPACK delegate" line
         # tf.lite.Interpreter warns that it is moving to the ai-edge-litert package, which has
         # no wheels for Windows; on TF 2.21 it still works everywhere TensorFlow does.
         warnings.simplefilter("ignore", UserWarning)

@@ -78,7 +78,7 @@ ONE_HAND = {
 }
 
 
-def jitter(rng: np.random.Generator) -> np.ndarray:
+def random_slant(rng: np.random.Generator) -> np.ndarray:
     """A random slant, tilt and scale, as a 2x2 matrix."""
     slant, tilt, scale = rng.uniform(-0.25, 0.25), np.radians(rng.uniform(-10, 10)), rng.uniform(
         0.8, 1.1)
@@ -89,7 +89,7 @@ def jitter(rng: np.random.Generator) -> np.ndarray:
 def jittered(template: list[list[Point]], rng: np.random.Generator, size: int = 280
              ) -> tuple[list[list[Point]], float]:
     """A template (unit box) drawn on a size x size pad by an unsteady hand: strokes, pen width."""
-    matrix, scale = jitter(rng), rng.uniform(130, 200) * size / 280  # sizes for a 280 px pad
+    matrix, scale = random_slant(rng), rng.uniform(130, 200) * size / 280  # sizes for a 280 px pad
     centre = np.array([size, size]) / 2 + rng.uniform(-30, 30, 2) * size / 280
     drawn = [[tuple(float(v) for v in centre + scale * matrix @ (np.array(p) - 0.5
                                                                   + rng.normal(0, 0.015, 2)))

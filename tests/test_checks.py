@@ -66,7 +66,7 @@ WRONG = [  # (check, arguments, words the hint must contain)
     (checks.nb01_ex3, ([], np.array([1]), np.array([0])), "empty"),
     (checks.nb02_ex1, (0.95, 0.90), "seed"),
     (checks.nb02_ex2, ([9.0, 1.5],), "dict"),
-    (checks.nb02_ex2, ({32: 1.0, 512: 2.0},), "second"),
+    (checks.nb02_ex2, ({32: 1.0, 512: 2.0},), "after the first"),
     (checks.nb02_ex3, ({"loss": [1] * 30},), "EarlyStopping"),
     (checks.nb02_ex3, (None,), "fit returned"),
     (checks.nb03_ex2, (2400,), "bias"),

@@ -1,4 +1,7 @@
-"""Quick mode is one switch."""
+"""Quick mode is one switch; TensorFlow starts quietly only when asked."""
+
+import subprocess
+import sys
 
 import pytest
 
@@ -39,13 +42,33 @@ def test_doctor_says_whether_quick_mode_is_on(monkeypatch):
     assert doctor.check_mode() == (True, "quick mode is off: the full lessons")
 
 
-def test_tensorflow_is_imported_lazily_and_quietly():
-    import subprocess
-    import sys
+def _python(code: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={"PATH": ""})
 
-    code = ("import sys, digitlab; assert 'tensorflow' not in sys.modules; "
-            "from digitlab import tf, keras; print(tf.__version__, keras.__version__)")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=True, env={"PATH": ""})
-    assert result.stdout.split()[0].startswith("2.")
-    assert result.stderr == ""  # no oneDNN / CUDA / CPU-feature chatter
+
+def test_importing_digitlab_changes_nothing_until_asked():
+    """No environment variable set, no output hidden: TensorFlow loads as it is."""
+    done = _python("import os, sys, digitlab; assert 'tensorflow' not in sys.modules\n"
+                   "from digitlab import models\n"
+                   "print(os.environ.get('TF_ENABLE_ONEDNN_OPTS'), "
+                   "os.environ.get('TF_CPP_MIN_LOG_LEVEL'), os.dup(2) > 2)")
+    assert done.returncode == 0 and done.stdout.split() == ["None", "None", "True"]
+
+
+def test_start_tensorflow_is_quiet_and_turns_onednn_on():
+    done = _python("import os, digitlab; digitlab.start_tensorflow()\n"
+                   "from digitlab import tf, keras\n"
+                   "print(tf.__version__, os.environ['TF_ENABLE_ONEDNN_OPTS'])")
+    assert done.returncode == 0 and done.stdout.split()[1] == "1"
+    assert done.stdout.split()[0].startswith("2.")
+    assert done.stderr == ""  # no oneDNN / CUDA / CPU-feature chatter
+
+
+def test_a_failure_while_held_still_shows_what_the_library_said():
+    done = _python("import os\nfrom digitlab.quiet import stderr_held\n"
+                   "with stderr_held():\n    os.write(2, b'held back\\n')\n"
+                   "with stderr_held():\n    os.write(2, b'the reason it failed\\n')\n"
+                   "    raise ImportError('cannot load')")
+    assert "held back" not in done.stderr
+    assert done.stderr.index("the reason it failed") < done.stderr.index("ImportError")

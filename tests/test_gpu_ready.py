@@ -22,11 +22,8 @@ x, y = rng.integers(0, 256, (256, 28, 28), dtype=np.uint8), rng.integers(0, 10, 
 recipe = recipes.get("LeNet")
 
 strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
-with strategy.scope():
-    model = recipe.build()
-    model.compile(recipe.optimizer(len(x), epochs=1), "sparse_categorical_crossentropy")
-result = training.fit(model, (x, y), epochs=1, batch_size=32 * strategy.num_replicas_in_sync,
-                   progress=False)
+with strategy.scope():  # the one way a recipe is trained, on two replicas
+    result = recipes.fit(recipe, recipe.build(), (x, y), epochs=1, progress=False)
 assert strategy.num_replicas_in_sync == 2 and np.isfinite(result.final("loss"))
 
 keras.mixed_precision.set_global_policy("mixed_float16")

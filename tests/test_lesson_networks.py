@@ -76,3 +76,20 @@ def test_notebook_05_writes_out_the_packages_last_preprocessing_step():
     for digit in "017":  # strokes as thick as MNIST's: the package widens nothing
         steps = preprocess.preprocess(draw(digit, width=40), return_steps=True)
         np.testing.assert_allclose(names["to_mnist"](steps.cropped), steps.digit, atol=1e-6)
+
+
+def test_notebook_06_writes_out_the_packages_interval_coverage_curve_and_pca():
+    from digitlab import evaluate
+
+    lesson = lesson_cell("06_evaluate.ipynb")
+    for correct, total in ((9915, 10_000), (30, 30), (0, 30), (17, 20)):
+        np.testing.assert_allclose(lesson["wilson_interval"](correct, total),
+                                   evaluate.accuracy_interval(correct, total), atol=1e-4)
+    rng = np.random.default_rng(0)
+    probs, y = rng.dirichlet(np.ones(10), 500), rng.integers(0, 10, 500)  # no tied confidences
+    _, coverage, accuracy = evaluate.coverage_curve(probs, y)
+    ours = lesson["coverage_curve"](probs, y)
+    np.testing.assert_allclose(ours[0], coverage[::-1])
+    np.testing.assert_allclose(ours[1], accuracy[::-1])
+    features = rng.normal(size=(50, 4, 4))
+    np.testing.assert_allclose(lesson["pca"](features), evaluate.pca(features))

@@ -52,11 +52,6 @@ def test_training_curves_show_training_and_validation():
         assert ax.get_xlabel() == "epoch" and ax.get_ylabel()
 
 
-def test_compare_curves_one_line_per_run():
-    fig = plots.compare_curves({"a": {"val_accuracy": [0.1, 0.2]}, "b": {"val_accuracy": [0.3]}})
-    assert len(fig.axes[0].lines) == 2 and fig.axes[0].get_ylabel() == "val accuracy"
-
-
 def test_filters_and_feature_maps_one_tile_each():
     fig = plots.filters(RNG.normal(size=(5, 5, 1, 6)))
     assert sum(bool(ax.images) for ax in fig.axes) == 6

@@ -1,5 +1,7 @@
 """The training recipes: the schedule's shape, step counts, and a recipe for every network."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -68,5 +70,7 @@ def test_fit_follows_the_recipe_for_the_epochs_it_is_given():
     # the schedule spans exactly the run: ceil(300 / 512) = 1 step per epoch, back to zero
     assert float(model.optimizer.learning_rate) == pytest.approx(0, abs=1e-9)
     assert "val_accuracy" in result.history
-    with pytest.raises(ValueError, match="steps"):
-        recipes.fit(recipes.get("deep CNN", "classic"), model, (x, y))
+    # a recipe that counts steps: its steps, in rounds of `every` (the classic deep CNN's way)
+    counted = dataclasses.replace(recipes.get("deep CNN", "classic"), steps=6)
+    rounds = recipes.fit(counted, models.mlp((16,)), (x, y), every=2, progress=False)
+    assert len(rounds.history["loss"]) == 3

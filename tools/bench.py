@@ -164,12 +164,10 @@ def train_recipe(network: str, name: str, seed: int, quick: bool) -> dict:
         from digitlab._tf import keras
 
         model = recipe.build()
-        model.compile(recipe.optimizer(len(train_set[0])), "sparse_categorical_crossentropy")
         record = keras.callbacks.LambdaCallback(on_epoch_end=lambda *_: curve.record(
             lambda xs, ys: training.accuracy(model, xs, ys)))
-        training.fit(model, train_set, epochs=steps // every, batch_size=recipe.batch_size,
-                  seed=seed, progress=False, callbacks=[record],
-                  steps_per_epoch=every if recipe.steps else None)
+        recipes.fit(recipe, model, train_set, every=every if recipe.steps else None, seed=seed,
+                    progress=False, callbacks=[record])
     seconds, accuracy = curve.points[-1]
     return {"network": network, "recipe": name, "description": recipe.description, "seed": seed,
             "seconds": seconds, "accuracy": accuracy, "curve": curve.points,

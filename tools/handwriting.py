@@ -31,7 +31,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from digitlab import predict, preprocess
-from digitlab.strokes import TEMPLATES, jitter, jittered, render
+from digitlab.strokes import TEMPLATES, jittered, random_slant, render
 
 FONTS = {  # Debian package -> font files it installs
     "fonts-dkg-handwriting": ["/usr/share/fonts/truetype/fifthhorseman/dkg.ttf",
@@ -149,7 +149,7 @@ def font_digits(rng: np.random.Generator, per_digit: int, fonts: dict[str, list[
                           140 - (top + bottom) / 2 + rng.uniform(-25, 25))
                     pen.text(at, str(digit), fill=255, font=font, stroke_fill=255,
                              stroke_width=int(rng.integers(0, 4)))  # thicker or thinner pens
-                    inverse = np.linalg.inv(jitter(rng))  # PIL maps output to input pixels
+                    inverse = np.linalg.inv(random_slant(rng))  # PIL maps output to input pixels
                     offset = np.array([140, 140]) - inverse @ np.array([140, 140])
                     canvas = canvas.transform((280, 280), Image.Transform.AFFINE,
                                               (*inverse[0], offset[0], *inverse[1], offset[1]),

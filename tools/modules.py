@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "modules.md"
 # Names the package itself re-exports, by the module that holds them.
 REEXPORTED = {"tf": "_tf", "keras": "_tf", "pick": "config", "is_quick": "config",
-              "show_mode": "config"}
+              "show_mode": "config", "start_tensorflow": "quiet"}
 
 
 def modules() -> list[str]:
@@ -39,6 +39,9 @@ def imported(source: str) -> set[str]:
         elif isinstance(node, ast.Import):
             found |= {a.name.split(".")[1] for a in node.names
                       if a.name.startswith("digitlab.")}
+        elif (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+              and node.value.id == "digitlab"):  # `import digitlab`, then digitlab.NAME
+            found.add(REEXPORTED.get(node.attr, node.attr))
     return found
 
 

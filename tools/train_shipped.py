@@ -50,9 +50,7 @@ def train(out: Path, network: str, epochs: int | None = None,
         x, y = training.quick_subset(x[mixed], y[mixed])
     training.set_seed(0)
     model = recipe.build()
-    model.compile(recipe.optimizer(len(x), epochs), "sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
-    result = training.fit(model, (x, y), epochs=epochs, batch_size=recipe.batch_size, seed=0)
+    result = recipes.fit(recipe, model, (x, y), epochs=epochs, seed=0)
     card = {
         "recipe": {"network": recipe.description, "data": DATA.format(n=font_digits),
                    "batch_size": recipe.batch_size, "epochs": len(result.history["loss"]),
