@@ -174,7 +174,7 @@ def killed(what: str, target: Path, *extra: str) -> int:
 def age(folder: Path) -> None:
     """Make the leftovers in `folder` look as old as a killed write's."""
     long_ago = time.time() - files.STALE_SECONDS - 60
-    for leftover in folder.glob(".*.part"):
+    for leftover in folder.glob(".*"):  # .part, or .keras where Keras insists on it
         os.utime(leftover, (long_ago, long_ago))
 
 
@@ -209,3 +209,38 @@ def test_a_killed_drawings_save_leaves_the_old_file_whole(tmp_path):
     assert killed("drawings", path) == -signal.SIGKILL
     assert path.read_bytes() == before and len(drawings.load(path)) == 10
     np.testing.assert_array_equal(drawings.load(path).labels, np.tile(np.arange(10), 1))
+
+
+# A model writer killed just before its result moves into place: the old file (or exported
+# folder) is whole, and the next write removes what the killed one left.
+KILLED_AT_THE_MOVE = """
+import os, signal, sys
+from pathlib import Path
+from digitlab import models, saving
+
+what, target = sys.argv[1], Path(sys.argv[2])
+write = {"keras": saving.save, "tflite": saving.save_tflite,
+         "saved_model": saving.export_saved_model}[what]
+model = models.mlp(hidden=(8,))
+
+def killed(*args, **kwargs):
+    os.kill(os.getpid(), signal.SIGKILL)
+
+os.replace = os.rename = killed
+write(model, target, overwrite=True)
+"""
+
+
+@pytest.mark.parametrize("writer", ["keras", "tflite", "saved_model"])
+def test_a_killed_model_write_leaves_the_old_file_whole(tmp_path, tiny_model, writer):
+    name, write = WRITERS[writer]
+    target = tmp_path / name
+    write(target, tiny_model)
+    before = files_of(target)
+    done = subprocess.run([sys.executable, "-c", KILLED_AT_THE_MOVE, writer, str(target)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == -signal.SIGKILL, done.stderr[-2000:]
+    assert files_of(target) == before
+    age(tmp_path)
+    write(target, tiny_model)
+    assert listing(tmp_path) == [name]  # the killed write's leftovers are gone
