@@ -1,7 +1,7 @@
 // The drawing pad's browser side: ink is drawn here, under the pen, without waiting for Python;
 // the strokes go to Python (traits `strokes` and `drawn`). Beside the pad, a panel: in "read"
 // mode the reading Python sends back (`reading`); in "collect" mode what to draw next (`task`),
-// with Keep and Redo last, which go to Python as messages.
+// with Keep and Take back, which go to Python as messages.
 
 const BUSY_AFTER_MS = 400; // no answer this long after sending: say that Python is busy
 
@@ -199,14 +199,14 @@ function reader(model, right, record) {
   };
 }
 
-// Collect mode: what to draw next, how far the set has come, Keep and Redo last.
+// Collect mode: what to draw next, how far the set has come, Keep and Take back.
 function collector(model, right) {
   right.innerHTML = `
     <h3 class="digitlab-prompt"></h3>
     <div class="digitlab-progress"></div>
     <div class="digitlab-buttons">
       <button class="digitlab-keep" type="button">Keep</button>
-      <button class="digitlab-redo" type="button">Redo last</button>
+      <button class="digitlab-take-back" type="button">Take back</button>
     </div>
     <div class="digitlab-note" role="status"></div>`;
   const prompt = right.querySelector(".digitlab-prompt");
@@ -226,8 +226,8 @@ function collector(model, right) {
   }
 
   keep.addEventListener("click", () => model.send({ button: "keep" }));
-  right.querySelector(".digitlab-redo").addEventListener("click",
-    () => model.send({ button: "redo" }));
+  right.querySelector(".digitlab-take-back").addEventListener("click",
+    () => model.send({ button: "take_back" }));
   model.on("change:task", show);
   show();
   return { sent() {}, penUp() {} };

@@ -88,7 +88,7 @@ class DrawingPad(_Pad):
 
 
 class CollectingPad(_Pad):
-    """Asks for each digit in turn, `per_digit` of each; Keep takes the drawing, Redo last takes
+    """Asks for each digit in turn, `per_digit` of each; Keep takes the drawing, Take back takes
     the last one back. With a `path`, it carries on from the drawings saved there, and saves
     after every change, so a kernel restart loses nothing."""
 
@@ -161,7 +161,7 @@ class CollectingPad(_Pad):
         self.clear()
         self._ask(self._save())
 
-    def redo(self) -> None:
+    def take_back(self) -> None:
         """Take back the last drawing kept: its digit is asked for again."""
         label = self.drawings.drop_last()
         if label is None:
@@ -196,7 +196,7 @@ class CollectingPad(_Pad):
                      "total": 10 * self.per_digit, "note": note}
 
     def _on_button(self, widget, content: dict, buffers) -> None:
-        {"keep": self.keep, "redo": self.redo}.get(content.get("button"), lambda: None)()
+        {"keep": self.keep, "take_back": self.take_back}.get(content.get("button"), lambda: None)()
 
 
 def _drawings(n: int) -> str:

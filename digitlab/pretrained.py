@@ -13,7 +13,7 @@ from pathlib import Path
 
 WEIGHTS = Path(__file__).resolve().parent / "weights"
 # The recipes are `recipes.SHIPPED`, under the same names.
-MEMBERS = {"lenet": WEIGHTS / "digits.keras", "deep_cnn_128": WEIGHTS / "digits-deep.keras"}
+MEMBERS = {name: WEIGHTS / f"{name}.keras" for name in ("lenet", "deep_cnn_128")}  # file: network
 
 
 def load(path: str | os.PathLike | None = None):

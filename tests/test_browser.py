@@ -240,7 +240,7 @@ def test_collecting_counts_each_kept_drawing_saves_it_and_carries_on_after_a_rel
         assert note.inner_text() == "Saved 3 drawings to my_digits.npz."
         page.screenshot(path=str(ARTIFACTS / "collect-1024x768.png"))
 
-        page.locator(".digitlab-redo").click()  # the 2 again, better
+        page.locator(".digitlab-take-back").click()  # the 2 again, better
         progress.get_by_text("2: 0 of 2 · 2 of 20 in all").wait_for(timeout=10_000)
         browser.draw(page, pad, TWO)
         page.locator(".digitlab-keep").click()

@@ -130,16 +130,16 @@ def test_collecting_asks_for_each_digit_in_turn_and_counts(tmp_path):
     assert list(pad.drawings.labels) == list(range(10))
 
 
-def test_redo_takes_back_the_last_drawing_and_asks_for_it_again(tmp_path):
+def test_take_back_removes_the_last_drawing_and_asks_for_it_again(tmp_path):
     pad = pads.CollectingPad(tmp_path / "mine.npz", per_digit=1)
     for _ in range(3):
         draw(pad, *ONE)
         press(pad, "keep")
-    press(pad, "redo")
+    press(pad, "take_back")
     assert pad.task["digit"] == 2 and pad.task["kept"] == 2 and "Took back the last 2" in (
         pad.task["note"])
     assert len(drawings.load(tmp_path / "mine.npz")) == 2  # saved at once, as it stands
-    press(pad, "redo"), press(pad, "redo"), press(pad, "redo")
+    press(pad, "take_back"), press(pad, "take_back"), press(pad, "take_back")
     assert pad.task["kept"] == 0 and pad.task["note"] == "Nothing kept yet."
 
 
