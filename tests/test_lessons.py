@@ -78,3 +78,31 @@ def test_full_mode_targets_are_checked_on_the_reported_figures():
     for notebook, targets in run_lessons.FULL_MODE_TARGETS.items():  # names the lessons report
         source = (run_lessons.NOTEBOOKS / notebook).read_text()
         assert all(f"{name}=" in source for name in targets), notebook
+
+
+def test_every_stated_run_time_and_memory_is_the_recorded_one():
+    """docs/lessons.json is the one source: the README, the instructor guide, the measurements
+    page and each lesson's intro state what it holds (`make lessons` records a new run)."""
+    from pathlib import Path
+
+    root = Path(run_lessons.__file__).resolve().parent.parent
+    record = json.loads(run_lessons.RECORD.read_text())["lessons"]
+    readme = (root / "README.md").read_text()
+    guide = (root / "docs" / "instructor-guide.md").read_text()
+    measured = (root / "docs" / "measurements.md").read_text()
+    for name, run in record.items():
+        seconds, gb = run["seconds"], run["peak_memory_gb"]
+        assert f"| `{name}` |" in readme and readme.split(f"| `{name}` |")[1].split(
+            "\n")[0].endswith(f"| {run_lessons.short(seconds)} |"), name
+        row = next(line for line in guide.splitlines() if line.startswith(f"| {name[:2]} "))
+        assert row.split(" | ")[1].startswith(run_lessons.short(seconds)), row
+        assert f"{seconds} s" in row and row.endswith(f"| {gb} GB |"), row
+        assert any(line.startswith(f"| {name[:2]} ") and f" | {seconds} s" in line
+                   for line in measured.splitlines()), name
+        intro = " ".join(nbformat.read(root / "notebooks" / f"{name}.ipynb", as_version=4)
+                         .cells[0].source.split())
+        assert f"**Run time:** {run_lessons.about(seconds)} in full mode" in intro, name
+        assert f"({seconds} s measured" in intro and run["measured"] in intro, name
+    total = sum(run["seconds"] for run in record.values())
+    assert f"{round(total / 60)} minutes in all" in " ".join(readme.split())
+    assert f"**{round(total / 60)} min ({total:,} s)**" in guide

@@ -123,6 +123,34 @@ def run(path: Path, quick: bool, save_dir: Path | None) -> dict:
             "figures": figures, "error": error}
 
 
+RECORD = Path(__file__).resolve().parent.parent / "docs" / "lessons.json"
+
+
+def about(seconds: float) -> str:
+    """A run time as a lesson's intro states it: "about 15 seconds", "about 7.5 minutes"."""
+    if seconds < 60:
+        return f"about {5 * round(seconds / 5)} seconds"
+    minutes = round(seconds / 30) / 2
+    return f"about {minutes:g} minute{'' if minutes == 1 else 's'}"
+
+
+def short(seconds: float) -> str:
+    """A run time as the README's table states it: "16 s", "4 min", "7.5 min"."""
+    return f"{seconds:.0f} s" if seconds < 60 else f"{round(seconds / 30) / 2:g} min"
+
+
+def record(results: list[dict]) -> None:
+    """Write the full-mode runs that succeeded into docs/lessons.json (the others stay)."""
+    saved = json.loads(RECORD.read_text())
+    for r in results:
+        if not r["error"] and r["peak_memory_mb"]:
+            saved["lessons"][Path(r["notebook"]).stem] = {
+                "seconds": round(r["seconds"]),
+                "peak_memory_gb": round(r["peak_memory_mb"] / 1024, 1),
+                "measured": time.strftime("%Y-%m-%d")}
+    RECORD.write_text(json.dumps(saved, indent=2) + "\n")
+
+
 # The class server the instructor guide sizes, and what each student's Jupyter server costs
 # before any kernel starts (tests/test_classroom.py prints it: about 170 MB).
 SERVER_GB, SERVER_CORES, PERIOD_MINUTES, JUPYTER_SERVER_MB = 16, 8, 45, 170
@@ -153,7 +181,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--quick", action="store_true", help="run in quick mode instead of full")
     p.add_argument("--out", type=Path, default=Path("bench-results/lessons"),
                    help="where the executed notebooks and lessons.json go")
+    p.add_argument("--record", action="store_true",
+                   help="full mode: write the times and memory into docs/lessons.json, then "
+                        "update what the tests say disagrees with it")
     args = p.parse_args(argv)
+    if args.record and args.quick:
+        p.error("--record keeps full-mode runs only")
     paths = args.notebooks or sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
     print("| notebook | run time | CPU time | peak memory | measured |\n|---|---|---|---|---|",
           flush=True)
@@ -179,6 +212,8 @@ def main(argv: list[str] | None = None) -> int:
         "mode": "quick" if args.quick else "full", "date": time.strftime("%Y-%m-%d"),
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python "
                    f"{platform.python_version()}", "results": results}, indent=2))
+    if args.record:
+        record(results)
     return 1 if any(r["error"] or r.get("missed") for r in results) else 0
 
 
