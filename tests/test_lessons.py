@@ -1,6 +1,7 @@
 """The lessons runner (tools.run_lessons): notebooks report figures, the runner collects them."""
 
 import json
+import re
 
 import nbformat
 import numpy as np
@@ -78,6 +79,9 @@ def test_full_mode_targets_are_checked_on_the_reported_figures():
     for notebook, targets in run_lessons.FULL_MODE_TARGETS.items():  # names the lessons report
         source = (run_lessons.NOTEBOOKS / notebook).read_text()
         assert all(f"{name}=" in source for name in targets), notebook
+        # the target a lesson's report shows is one of the runner's: stated once, checked here
+        shown = [float(t) for t in re.findall(r"target=([\d.]+)", source)]
+        assert all(t in {low for low, _ in targets.values()} for t in shown), notebook
 
 
 def test_every_stated_run_time_and_memory_is_the_recorded_one():
