@@ -119,21 +119,15 @@ def load(path: str | os.PathLike) -> Drawings:
     """Drawings saved by `save` (or by the collecting pad), every field checked."""
     path = Path(path)
     try:
-        files.regular_file(path)
+        files.zip_archive(path, "drawings file", MAX_UNPACKED)
     except FileNotFoundError:
         raise FileNotFoundError(f"no drawings at {path}: collect some with "
                                 "`CollectingPad(path=...)` first") from None
-    except OSError as e:
+    except OSError as e:  # a folder, a pipe, a device
         raise ValueError(f"{path}: {e.strerror}") from None
-    if not zipfile.is_zipfile(path):
-        raise ValueError(f"{path} is not a drawings file: a drawings file is an .npz (zip) "
-                         "archive, and this is some other kind of file, or damaged")
     try:
-        files.check_zip(path, MAX_UNPACKED)
         with np.load(path, allow_pickle=False) as npz:
             arrays = {key: npz[key] for key in npz.files}
-    except files.TooLarge as e:
-        raise ValueError(str(e)) from None
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:
         raise ValueError(f"{path} is damaged or not an .npz file ({e})") from None
     if _text(arrays, "format") != FORMAT:

@@ -187,6 +187,18 @@ def _npy_bytes(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> int:
     return count * dtype.itemsize
 
 
+def zip_archive(path: Path, kind: str, max_unpacked: int = MAX_UNPACKED) -> Path:
+    """`path`, checked before anything unpacks it: a regular file (else OSError, or
+    FileNotFoundError where there is none), a zip archive (else ValueError, naming the `kind`
+    of file expected) that unpacks within `max_unpacked` (else TooLarge)."""
+    regular_file(path)
+    if not zipfile.is_zipfile(path):
+        raise ValueError(f"{path} is not a {kind}: it is some other kind of file, or damaged "
+                         f"(a {kind} is a zip archive)")
+    check_zip(path, max_unpacked)
+    return path
+
+
 def load_json(text: bytes | str, source: str, max_size: int = MAX_JSON,
               max_depth: int = MAX_JSON_DEPTH):
     """Parse JSON that a file holds, after checking its size and how deep it nests."""

@@ -67,19 +67,17 @@ def _model_file(path: Path) -> Path:
     """`path`, checked before Keras reads it: a regular file, a zip archive that unpacks to
     less than a student's server holds, with a config of sane size and depth."""
     try:
-        files.regular_file(path)
+        files.zip_archive(path, ".keras model file")
     except FileNotFoundError:
         raise FileNotFoundError(f"no model file at {path}") from None
     except IsADirectoryError:
         raise FileNotFoundError(f"no model file at {path}: that is a folder (an exported "
                                 "SavedModel?); pass a .keras file") from None
-    except OSError as e:
+    except OSError as e:  # a pipe, a device
         raise ModelFileError(f"{path}: {e.strerror}") from None
-    if not zipfile.is_zipfile(path):
-        raise ModelFileError(f"{path} is not a .keras model file: it is corrupt, truncated, or "
-                             "another kind of file (a .keras file is a zip archive)")
+    except ValueError as e:  # not a zip archive, or one that unpacks too large
+        raise ModelFileError(str(e)) from None
     try:
-        files.check_zip(path)
         with zipfile.ZipFile(path) as archive:
             config = archive.getinfo("config.json")
             if config.file_size > files.MAX_JSON:  # known before a byte of it is read
