@@ -150,7 +150,6 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `digitlab` command; returns the exit status."""
     from digitlab.data import DataError
-    from digitlab.files import DiskFull
 
     args = parser().parse_args(argv)
     try:
@@ -159,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"digitlab: {e}", file=sys.stderr)
         return 1
     except OSError as e:  # a write that failed (a full disk, say): nothing of it was left
-        print(f"digitlab: {e.strerror if isinstance(e, DiskFull) else e}", file=sys.stderr)
+        print(f"digitlab: {e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("digitlab: interrupted", file=sys.stderr)

@@ -239,8 +239,8 @@ def yours_against_mnist(results: dict[str, dict[str, float]], held_out: int,
                                              sharey=True)
     rows = np.arange(len(names))
     yours = np.array([100 * results[n]["yours"] for n in names])
-    low, high = np.array([accuracy_interval(round(y / 100 * held_out), held_out)
-                          for y in yours]).T * 100
+    low, high = np.array([accuracy_interval(round(results[n]["yours"] * held_out), held_out)
+                          for n in names]).T * 100
     yours_ax.barh(rows, yours, xerr=[yours - low, high - yours], capsize=4, color="tab:green")
     mnist_ax.barh(rows, [100 * results[n]["MNIST"] for n in names], color="tab:blue")
     yours_ax.set(yticks=rows, yticklabels=names, xlim=(0, 100),
@@ -261,7 +261,8 @@ def glitches(fig: Figure) -> list[str]:
     found = []
     for ax in fig.axes:
         name = ax.get_title() or fig.get_suptitle() or "a panel"
-        found += [f"{name}: the legend covers data" for _ in _under_legend(ax)][:1]
+        if _under_legend(ax):
+            found.append(f"{name}: the legend covers data")
         for axis, label in ((ax.xaxis, ax.get_xlabel()), (ax.yaxis, ax.get_ylabel())):
             low, high = sorted(axis.get_view_interval())
             ticks = [t for t in axis.get_ticklocs() if low <= t <= high]

@@ -6,8 +6,8 @@ an autograded test cell whose test is hidden (`### BEGIN HIDDEN TESTS` ... `### 
 TESTS`), and the task above it is read-only. `nbgrader generate_assignment` makes the student
 versions a graded class gets; `digitlab student SRC OUT` runs the same preprocessors of
 nbgrader's, less the one that records the cells in nbgrader's database, so a class that grades
-nothing gets the same versions (tests/test_student.py compares the two on notebooks written in
-every way nbgrader accepts), and a notebook nbgrader refuses is refused here too.
+nothing gets the same versions (tests/test_classroom.py compares the two on notebooks written
+in every way nbgrader accepts), and a notebook nbgrader refuses is refused here too.
 
 The course's own settings live here, and classroom/nbgrader_config.py reads them from here:
 the skeleton is a comment, not nbgrader's default `raise NotImplementedError()`, so an untouched
@@ -18,6 +18,7 @@ results (nbval runs them in CI), are left out.
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -25,6 +26,10 @@ BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 BEGIN_HIDDEN, END_HIDDEN = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"  # nbgrader's delimiters
 SKELETON = "# YOUR CODE HERE"  # nbgrader's code stub, less its `raise`
 CHECK_TAG = "check"  # a cell that only checks the lesson's results: CI runs it, students skip it
+# nbgrader logs what it refuses, then raises: the raised error is our message, so no log lines.
+_QUIET = logging.getLogger("digitlab.student")
+_QUIET.addHandler(logging.NullHandler())
+_QUIET.propagate = False
 
 
 def nbgrader_settings():
@@ -65,19 +70,15 @@ def student_notebook(nb):
     ValueError where nbgrader would refuse the notebook (a solution region in a cell that is
     not a solution cell, say)."""
     import copy
-    import logging
 
     from jsonschema import ValidationError
 
     config = nbgrader_settings()
     nb = copy.deepcopy(nb)
     resources = {"nbgrader": {"notebook": "", "assignment": ""}, "metadata": {"path": "."}}
-    log = logging.getLogger("digitlab.student")  # nbgrader logs what it refuses, then raises
-    log.addHandler(logging.NullHandler())
-    log.propagate = False
     for step in preprocessors(with_database=False):
         try:
-            nb, resources = step(config=config, log=log).preprocess(nb, resources)
+            nb, resources = step(config=config, log=_QUIET).preprocess(nb, resources)
         except (RuntimeError, ValidationError) as e:  # nbgrader's word for a badly marked cell
             raise ValueError(getattr(e, "message", None) or str(e)) from None
     return nb

@@ -85,11 +85,11 @@ def column(who: set[str]) -> str:
 
 def written(text: str) -> str:
     """docs/modules.md with each "imported by" cell as the code has it."""
-    found = importers()
-    lines = []
+    found, section, lines = importers(), "", []
     for line in text.splitlines():
+        section = line if line.startswith("## ") else section
         match = re.match(r"(\| `(\w+)` \| .* \| )(.*)( \|)$", line)
-        if match and match[2] in found and "## `digitlab`" in "\n".join(lines):
+        if match and match[2] in found and section.startswith("## `digitlab`"):
             line = match[1] + column(found[match[2]]) + match[4]
         lines.append(line)
     return "\n".join(lines) + "\n"
