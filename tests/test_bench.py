@@ -5,7 +5,8 @@ import json
 import pytest
 from helpers import REAL_DATA, needs_real_mnist, write_idx
 
-from digitlab import data
+from digitlab import data, recipes
+from digitlab._tf import keras
 from tools import bench
 
 pytestmark = pytest.mark.slow
@@ -55,10 +56,20 @@ def test_everything_quick_on_real_mnist(tmp_path, monkeypatch, capsys):
 def test_a_real_run_trains_in_a_worker_process_of_its_own(monkeypatch):
     monkeypatch.setenv(data.DATA_ENV, str(REAL_DATA))
     monkeypatch.setattr(bench, "train_recipe", None)  # nothing may train in this process
-    row = bench.train_in_worker("LeNet", "digitlab", 0, quick=True)
+    row = bench.train_in_worker("lenet", "digitlab", 0, quick=True)
     assert row["network"] == "LeNet" and len(row["curve"]) == 1 and row["peak_memory_mb"] > 50
 
 
 def test_time_to_target():
     curve = [(1.0, 0.9), (2.0, 0.97), (3.0, 0.99)]
     assert bench._time_to(0.97, curve) == 2.0 and bench._time_to(0.995, curve) is None
+
+
+def test_the_classic_recipes_are_the_tutorials():
+    assert list(bench.CLASSIC) == list(bench.TRAINING) == list(recipes.RECIPES)  # one key scheme
+    lenet, raw = bench.CLASSIC["lenet"], bench.CLASSIC["raw_mlp"]
+    assert (lenet.batch_size, lenet.epochs, lenet.peak_lr, lenet.schedule) == (16, 5, 1e-3, False)
+    assert (raw.batch_size, raw.steps, raw.peak_lr) == (128, 1000, 1e-4)
+    assert [layer.units for layer in bench.CLASSIC["mlp"].build().layers[1:]] == [256, 128, 64, 10]
+    deep = bench.CLASSIC["deep_cnn"]
+    assert deep.total_steps() == 10_000 and isinstance(deep.optimizer(), keras.optimizers.SGD)

@@ -19,7 +19,7 @@ from digitlab import models, recipes, training
 
 rng = np.random.default_rng(0)
 x, y = rng.integers(0, 256, (256, 28, 28), dtype=np.uint8), rng.integers(0, 10, 256, dtype=np.uint8)
-recipe = recipes.get("LeNet")
+recipe = recipes.RECIPES["lenet"]
 
 strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
 with strategy.scope():  # the one way a recipe is trained, on two replicas

@@ -1,5 +1,6 @@
 """The lessons runner (tools.run_lessons): notebooks report figures, the runner collects them."""
 
+import ast
 import json
 import re
 
@@ -82,6 +83,40 @@ def test_full_mode_targets_are_checked_on_the_reported_figures():
         # the target a lesson's report shows is one of the runner's: stated once, checked here
         shown = [float(t) for t in re.findall(r"target=([\d.]+)", source)]
         assert all(t in {low for low, _ in targets.values()} for t in shown), notebook
+
+
+def _reported(cells: list[str]) -> dict[str, str]:
+    """What each figure a notebook reports is, as source: {"test_accuracy": "final_test"}."""
+    return {kw.arg: ast.unparse(kw.value) for cell in cells for node in ast.walk(ast.parse(cell))
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "report"
+            for kw in node.keywords}
+
+
+def test_every_check_cells_full_mode_threshold_is_the_runners_target():
+    """A check cell that holds a reported figure to `pick(full=X, ...)` uses the runner's target
+    for that figure: the threshold is stated in FULL_MODE_TARGETS and nowhere else different."""
+    checked = 0
+    for notebook, targets in run_lessons.FULL_MODE_TARGETS.items():
+        cells = [c.source for c in nbformat.read(run_lessons.NOTEBOOKS / notebook, 4).cells
+                 if c.cell_type == "code"]
+        reported = _reported(cells)
+        for cell in cells:
+            tree = ast.parse(cell)
+            picks = {node: kw.value.value for node in ast.walk(tree) if isinstance(node, ast.Call)
+                     and getattr(node.func, "id", None) == "pick" for kw in node.keywords
+                     if kw.arg == "full" and isinstance(kw.value, ast.Constant)}
+            named = {target.id: picks[node.value] for node in ast.walk(tree)  # TARGET = pick(..)
+                     if isinstance(node, ast.Assign) and node.value in picks
+                     for target in node.targets}
+            for check in (n for n in ast.walk(tree) if isinstance(n, ast.Assert)):
+                inside = list(ast.walk(check))
+                held = {picks[n] for n in inside if n in picks} | {
+                    named[n.id] for n in inside if isinstance(n, ast.Name) and n.id in named}
+                for name, (low, high) in targets.items():
+                    if held and re.search(rf"\b{re.escape(reported[name])}\b", ast.unparse(check)):
+                        assert held & {low, high}, (notebook, name, held, (low, high))
+                        checked += 1
+    assert checked >= 6  # 01 twice, 02 twice, 03, 04, 05
 
 
 def test_every_stated_run_time_and_memory_is_the_recorded_one():
