@@ -36,7 +36,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 def cmd_predict(args: argparse.Namespace) -> int:
     import json
 
-    from digitlab import predict, pretrained, start_tensorflow
+    from digitlab import pretrained, start_tensorflow
     from digitlab.preprocess import ImageError, NoDigitFound
 
     try:
@@ -55,9 +55,9 @@ def cmd_predict(args: argparse.Namespace) -> int:
     for path in args.images:
         try:
             if args.number:
-                _, digits = predict.read_number(model, path)
+                record, line, complete = _read_number(model, path, args.min_confidence)
             else:
-                digits = [predict.predict(model, path)]
+                record, line, complete = _read_digit(model, path, args.min_confidence or 0.0)
         except (ImageError, NoDigitFound) as e:
             failed += 1
             message = str(e) if str(e).startswith(f"{path}:") else f"{path}: {e}"
@@ -65,24 +65,43 @@ def cmd_predict(args: argparse.Namespace) -> int:
             if args.json:  # one line per file on stdout, whatever happened
                 print(json.dumps({"file": path, "error": message}), flush=True)
             continue
-        # Below --min-confidence the answer is "?": notebook 06's "I don't know".
-        text = "".join(str(d.digit) if d.confidence >= args.min_confidence else "?"
-                       for d in digits)
-        least = min(d.confidence for d in digits)
-        if "?" in text:
-            failed += 1
-            print(f"digitlab: {path}: not sure enough ({least:.1%}, below "
-                  f"{args.min_confidence:.0%}): answered ?", file=sys.stderr, flush=True)
-        if args.number:
-            record = {"file": path, "number": text, "confidence": least,
-                      "digits": [_as_dict(d) for d in digits]}
-            each = " ".join(f"{d.digit}:{d.confidence:.1%}" for d in digits)
-            line = f"{path}\t{text}\t{least:.1%}\t{each}"
-        else:
-            record = {"file": path, **_as_dict(digits[0]), "answer": text}
-            line = f"{path}\t{text}\t{least:.1%}"
+        failed += not complete
         print(json.dumps(record) if args.json else line, flush=True)
     return 1 if failed else 0
+
+
+def _read_digit(model, path: str, min_confidence: float) -> tuple[dict, str, bool]:
+    """One digit: its JSON record, its line, and whether it was read; "?" below
+    `min_confidence` (notebook 06's "I don't know")."""
+    from digitlab import predict
+
+    digit = predict.predict(model, path)
+    answer = str(digit.digit) if digit.confidence >= min_confidence else "?"
+    if answer == "?":
+        print(f"digitlab: {path}: not sure enough ({digit.confidence:.1%}, below "
+              f"{min_confidence:.0%}): answered ?", file=sys.stderr, flush=True)
+    return ({"file": path, **_as_dict(digit), "answer": answer},
+            f"{path}\t{answer}\t{digit.confidence:.1%}", answer != "?")
+
+
+def _read_number(model, path: str, min_confidence: float | None) -> tuple[dict, str, bool]:
+    """A whole number: its JSON record (each character's box and confidence), its line, and
+    whether every digit was read."""
+    from digitlab import numbers
+
+    sure = numbers.MIN_CONFIDENCE if min_confidence is None else min_confidence
+    reading = numbers.read(model, path, min_confidence=sure)
+    if not reading.complete:
+        print(f"digitlab: {path}: {reading.text.count('?')} of its digits not read surely "
+              f"enough (below {sure:.0%}): answered ?", file=sys.stderr, flush=True)
+    glyphs = [{"char": g.char, "box": list(g.box), "confidence": round(g.confidence, 6),
+               **({"digit": int(g.probabilities.argmax())} if g.probabilities is not None
+                  else {})} for g in reading.glyphs]
+    record = {"file": path, "number": reading.text, "complete": reading.complete,
+              "confidence": round(reading.confidence, 6), "glyphs": glyphs}
+    each = " ".join(f"{g.char}:{g.confidence:.1%}" for g in reading.glyphs)
+    return (record, f"{path}\t{reading.text}\t{reading.confidence:.1%}\t{each}",
+            reading.complete)
 
 
 def cmd_student(args: argparse.Namespace) -> int:
@@ -128,11 +147,13 @@ def parser() -> argparse.ArgumentParser:
     predict.add_argument("--json", action="store_true",
                          help="one JSON object per line, with all ten probabilities")
     predict.add_argument("--number", action="store_true",
-                         help="each image holds a row of digits: read it as a number")
+                         help="each image holds a handwritten number (digits, a decimal point, "
+                         "a minus sign): read it whole, with each character's box")
     predict.add_argument("--model", help="a .keras model (default: the one digitlab ships)")
-    predict.add_argument("--min-confidence", type=_share, default=0.0, metavar="P",
-                         help="answer ? for a digit read with less confidence than P (0 to 1); "
-                         "such a file counts as not read")
+    predict.add_argument("--min-confidence", type=_share, default=None, metavar="P",
+                         help="answer ? for a digit read with less confidence than P (0 to 1; "
+                         "default 0 for one digit, digitlab.numbers.MIN_CONFIDENCE for a "
+                         "number); such a file counts as not read")
     predict.set_defaults(run=cmd_predict)
     student = sub.add_parser("student", help="write student versions of notebooks: solutions "
                              "replaced by a skeleton, outputs cleared")

@@ -128,6 +128,42 @@ def preprocess_steps(steps, title: str = "From picture to what the network sees"
     return fig
 
 
+def boxes(ax, picture: np.ndarray, found: Sequence[tuple[int, int, int, int]],
+          chars: str | None = None, title: str = "") -> None:
+    """A picture with a box (left, top, right, bottom) round each thing found, and what each was
+    read as above it: green, or orange for "?"."""
+    ax.imshow(picture, cmap="gray", vmin=0, vmax=1)
+    for i, (left, top, right, bottom) in enumerate(found):
+        char = chars[i] if chars else None
+        color = "tab:orange" if char == "?" else "tab:green"
+        ax.add_patch(plt.Rectangle((left, top), right - left, bottom - top, fill=False,
+                                   color=color, lw=1.5))
+        if char:
+            ax.text((left + right) / 2, top - 4, char, color=color, ha="center", va="bottom",
+                    fontsize=11, fontweight="bold")
+    ax.set(title=title, xticks=[], yticks=[])
+
+
+def number_steps(reading, title: str = "Finding the number, step by step") -> Figure:
+    """The stages of `numbers.read(..., steps=True)`, one above the other, and the boxes read."""
+    shown = reading.steps
+    stages = [("the picture (grey)", shown["grey"], "gray"),
+              ("ink, against the paper around it", shown["ink"], "gray_r"),
+              ("lines, frames and edge tips removed", shown["lines removed"], "gray_r"),
+              (f"levelled (turned {shown['tilt']:.0f}°)", shown["levelled"], "gray_r")]
+    fig, axes = plt.subplots(len(stages) + 1, 1, figsize=(8, 2.2 * (len(stages) + 1)))
+    for ax, (name, image, cmap) in zip(axes, stages, strict=False):
+        ax.imshow(image, cmap=cmap, vmin=0, vmax=1)
+        ax.set(title=name, xticks=[], yticks=[])
+    # the boxes are in the picture's own pixels; the stages at the working size
+    boxes(axes[-1], shown["grey"], [tuple(round(v / shown["scale"]) for v in g.box)
+                                    for g in reading.glyphs],
+          [g.char for g in reading.glyphs], f"read: {reading.text}")
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
 def confusion_matrix(matrix: np.ndarray, title: str = "Confusion matrix") -> Figure:
     """A row-normalised confusion matrix: row = true digit, column = what the model read."""
     fig, ax = plt.subplots(figsize=(7, 6))

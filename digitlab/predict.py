@@ -1,4 +1,4 @@
-"""Read handwritten digits: one per picture, or a row of them as a number."""
+"""Read handwritten digits, one per picture (`numbers` reads a whole number)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import ndimage
 
 from digitlab import preprocess
 
@@ -69,32 +68,3 @@ def predict_each(model, sources: Iterable) -> list[Prediction | None]:
     found = [image for image in images if image is not None]
     read = iter(classify(model, np.stack(found)) if found else [])
     return [None if image is None else next(read) for image in images]
-
-
-def segment(source) -> list[np.ndarray]:
-    """The digits of a handwritten number, left to right, each as an MNIST-style 28x28 image.
-
-    Each connected stroke is a candidate; strokes that overlap in most of their width (the bar
-    and the body of a 5) are one digit.
-    """
-    amount = preprocess.clean(preprocess.ink(preprocess.grey_image(source)))
-    labels, _ = ndimage.label(amount > 0, structure=np.ones((3, 3)))
-    boxes = sorted((cols.start, cols.stop, i) for i, (_, cols) in
-                   enumerate(ndimage.find_objects(labels), 1))
-    groups: list[list] = []
-    for start, stop, i in boxes:
-        if groups:
-            last_start, last_stop, members = groups[-1]
-            overlap = min(stop, last_stop) - max(start, last_start)
-            if overlap > 0.5 * min(stop - start, last_stop - last_start):
-                groups[-1] = [min(start, last_start), max(stop, last_stop), members + [i]]
-                continue
-        groups.append([start, stop, [i]])
-    return [preprocess.to_mnist(preprocess.crop(np.where(np.isin(labels, members), amount, 0)))
-            for _, _, members in groups]
-
-
-def read_number(model, source) -> tuple[str, list[Prediction]]:
-    """Read a row of handwritten digits (a year, an amount) as a string of digits."""
-    predictions = classify(model, np.stack(segment(source)))
-    return "".join(str(p.digit) for p in predictions), predictions

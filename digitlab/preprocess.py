@@ -43,9 +43,10 @@ class Steps:
     digit: np.ndarray  # the 28x28 result
 
 
-def grey_image(source: str | os.PathLike | bytes | Image.Image | np.ndarray) -> np.ndarray:
+def grey_image(source: str | os.PathLike | bytes | Image.Image | np.ndarray,
+               side: int = WORK_SIDE) -> np.ndarray:
     """Any image (path, file contents such as an upload's, PIL image or array) as grey float32
-    in [0, 1], at most WORK_SIDE wide."""
+    in [0, 1], upright as its EXIF says, at most `side` pixels on its longer side."""
     if isinstance(source, np.ndarray):
         image = _from_array(source)
     elif isinstance(source, Image.Image):
@@ -59,14 +60,14 @@ def grey_image(source: str | os.PathLike | bytes | Image.Image | np.ndarray) -> 
                          f"{MAX_PIXELS:,}: too large to be a photo of a digit")
     try:  # the pixels are decoded here: a file cut short or damaged fails only now
         if image is not source:  # opened here, so ours to change: JPEGs decode at reduced size
-            image.draft("L", (WORK_SIDE, WORK_SIDE))
+            image.draft("L", (side, side))
         image = ImageOps.exif_transpose(image)  # phones store 'rotate me' in EXIF, not pixels
         grey = _flatten_transparency(image) if _has_alpha(image) else _to_grey(image)
     except (OSError, SyntaxError, EOFError, ValueError) as e:  # Pillow's words for a broken file
         name = source if isinstance(source, str | os.PathLike) else "the image"
         raise ImageError(f"{name}: damaged or cut short, its pixels cannot be read ({e})") \
             from None
-    scale = WORK_SIDE / max(grey.shape)
+    scale = side / max(grey.shape)
     if scale < 1:
         size = (max(1, round(grey.shape[1] * scale)), max(1, round(grey.shape[0] * scale)))
         grey = np.asarray(Image.fromarray(grey).resize(size, Image.Resampling.BOX))
@@ -186,8 +187,8 @@ def ink(grey: np.ndarray) -> np.ndarray:
     flat = grey - background(grey)
     darker = np.square(np.clip(-flat, 0, None)).sum() >= np.square(np.clip(flat, 0, None)).sum()
     first = np.clip(-flat if darker else flat, 0, None)
-    grain = _grain(flat)
-    if _stroke_peak(first) < max(MIN_CONTRAST, 6 * grain):
+    noise = grain(flat)
+    if stroke_peak(first) < max(MIN_CONTRAST, 6 * noise):
         raise NoDigitFound("no digit found: the picture is blank (no ink stands out from the "
                            "paper)")
     likely_ink = ndimage.binary_dilation(first > 0.1 * first.max(), iterations=2)
@@ -196,14 +197,14 @@ def ink(grey: np.ndarray) -> np.ndarray:
     # swallows: a stroke in shadow counts as much as one in the sun. Light ink, mirrored.
     amount = np.clip((paper - grey) / np.maximum(paper, 0.05) if darker else
                      (grey - paper) / np.maximum(1 - paper, 0.05), 0, None)
-    contrast = _stroke_peak(amount)
+    contrast = stroke_peak(amount)
     # Below the floor it is paper: texture, grain or JPEG noise. The grainier the picture, the
     # higher the floor; on clean paper even faint pencil stays.
-    floor = min(0.3, max(0.05, 4 * grain / contrast))
+    floor = min(0.3, max(0.05, 4 * noise / contrast))
     return np.clip((amount / contrast - floor) / (1 - floor), 0, 1).astype(np.float32)
 
 
-def _grain(flat: np.ndarray) -> float:
+def grain(flat: np.ndarray) -> float:
     """The picture's noise, as a standard deviation: from differences of neighbouring pixels,
     which are noise alone wherever both are paper or both ink, so however much of the picture
     the ink covers (a robust spread, the MAD, of the differences, over the square root of 2)."""
@@ -213,7 +214,7 @@ def _grain(flat: np.ndarray) -> float:
     return 1.4826 * float(np.median(np.abs(step - np.median(step)))) / np.sqrt(2)
 
 
-def _stroke_peak(amount: np.ndarray) -> float:
+def stroke_peak(amount: np.ndarray) -> float:
     """The strongest ink that lies on a stroke: the highest level that at least five pixels of
     some 5x5 block reach. A line one pixel wide, straight or curved, crosses the block around any
     of its pixels in five or more; specks of up to four pixels (noise, dust) do not count.

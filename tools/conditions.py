@@ -223,6 +223,15 @@ CONDITIONS: dict[str, Render] = {
 }
 
 
+def split_digits(split: str) -> tuple[np.ndarray, np.ndarray]:
+    """MNIST's test digits ("test"), or the 5,000 validation digits that training never sees
+    ("validation", `data.split`'s)."""
+    from digitlab import data
+
+    (x_train, y_train), test = data.load_mnist()
+    return test if split == "test" else data.split(x_train, y_train)[1]
+
+
 def sample(total: int, count: int, fresh: bool = False) -> np.ndarray:
     """Which `count` of `total` digits a run reads (seed 0), or with `fresh` as many others."""
     chosen = np.random.default_rng(0).choice(total, min(count, total), replace=False)
@@ -285,13 +294,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--figure", type=Path, default=None,
                    help="also save a picture of one digit under every condition here")
     args = p.parse_args(argv)
-    from digitlab import data, pretrained
+    from digitlab import pretrained
 
-    (x_train, y_train), (x_test, y_test) = data.load_mnist()
-    if args.split == "test":
-        digits, labels = x_test, y_test
-    else:
-        (_, _), (digits, labels) = data.split(x_train, y_train)
+    digits, labels = split_digits(args.split)
     chosen = sample(len(digits), args.count, args.fresh)
     digits, labels = digits[chosen], labels[chosen]
     model = pretrained.load(args.model)

@@ -1,0 +1,609 @@
+"""Read a whole handwritten number in a photo: a phone number, a date, a price.
+
+A photo of a number holds more than the number: a shadow and its hard edge, a phone or a hand at
+the border, a form's printed words and boxes, ruled or squared paper, specks. `read` finds the
+handwritten digits among them in steps, each a small function:
+
+1. `ink_map`: ink is what is darker than the paper *around it*. The paper is found by a closing
+   (a maximum, then a minimum filter) wider than any stroke, so a shadow or an object, wider
+   still, is paper in its own light, and its hard edge is no stroke;
+2. `remove_lines`: straight lines far longer than a digit is tall (ruled and squared paper, a
+   form's boxes), and the sides of a box, which join two such lines;
+3. `pieces` and `number_row`: the connected pieces of ink; the number is the pieces about as tall
+   as its digits, along one line, so smaller print, specks and stray marks drop out;
+4. `level`: the row turned level, however the photo or the baseline was tilted;
+5. `glyphs`: pieces that share most of their width joined (the bar of a 5, a digit cut by a
+   ruled line); a piece wider than one digit split where the network reads the parts best
+   (recognition-driven segmentation); a dot low between digits read as ".", a short bar before
+   the number as "-";
+6. each digit read by the network, and "?" where it is not sure enough.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+
+import numpy as np
+from PIL import Image
+from scipy import ndimage
+
+from digitlab import predict, preprocess
+from digitlab.preprocess import NoDigitFound
+
+SIDE = 384  # working resolution: digits of a ten-digit number across the photo keep 30+ pixels
+MIN_HEIGHT = 32  # digits shorter than this at that size are looked at again, closer,
+MAX_SIDE = 2048  # up to this size
+MIN_CONFIDENCE = 0.7  # below this a digit reads "?" (chosen on validation digits: see docs)
+SPLIT_WIDTH = 0.8  # pieces wider than this many digit heights may hold two or more digits
+WIDE_COST = 20.0  # a reading's cost per digit height a digit is wider than it is tall
+SHORT_COST = 10.0  # and per digit height it is shorter than 0.7 of the row's digits
+CUT_COST = 2.0  # a split's cost per stroke beyond the first that its cut goes through
+OVERLAP = 0.0  # cut digits keep this many stroke widths of ink past the cut
+SPLIT_COST = 3.0  # and per quarter digit height the piece is narrower than so many digits,
+PAIR_WIDTH = 1.2  # where two digits side by side are this many digit heights wide
+
+
+@dataclass
+class Glyph:
+    """One character of a number: what it reads as, where it is, and how sure the reader is."""
+
+    char: str  # "0"-"9", "." or "-"; "?" where the network is not sure enough
+    box: tuple[int, int, int, int]  # left, top, right, bottom, in the picture's own pixels
+    confidence: float  # the network's probability for a digit; 1 for "." and "-"
+    probabilities: np.ndarray | None = None  # a digit's ten
+
+
+@dataclass
+class Reading:
+    """A number as read: its text ("?" where unsure) and each character, left to right."""
+
+    text: str
+    glyphs: list[Glyph]
+    steps: dict = field(default_factory=dict, repr=False)  # the pictures along the way
+
+    @property
+    def complete(self) -> bool:
+        """Whether every character was read (no "?")."""
+        return "?" not in self.text
+
+    @property
+    def confidence(self) -> float:
+        """The least sure digit's confidence (a number is as sure as its weakest digit)."""
+        return min((g.confidence for g in self.glyphs if g.probabilities is not None), default=0)
+
+
+# ------------------------------------------------------------------------------------ 1. ink
+
+
+def ink_map(grey: np.ndarray) -> np.ndarray:
+    """How much light each pixel's ink swallows, 0 (paper) to 1, against the paper around it
+    (for light ink on a dark board, mirrored)."""
+    if _light_ink(grey):  # chalk on a board: mirror it
+        grey = 1 - grey
+    grey = ndimage.gaussian_filter(grey, 1)  # sensor noise and JPEG's blocks, smoothed away
+    # Wider than any stroke of a number that fits the picture (a fifth of its shorter side),
+    # narrower than a shadow or an object: their edges are steps, which a closing keeps.
+    paper = ndimage.grey_closing(grey, size=(max(3, round(min(grey.shape) / 5)),) * 2)
+    ink = np.clip((paper - grey) / np.maximum(paper, 0.03), 0, 1)
+    return ink.astype(np.float32)
+
+
+def _light_ink(grey: np.ndarray) -> bool:
+    """Whether the ink is lighter than its paper: what differs from the paper around it (a
+    median over a thumbnail, so shadows stay paper) is brighter more than it is darker."""
+    thumb = np.asarray(Image.fromarray(grey).resize((24, 24), Image.Resampling.BOX))
+    paper = ndimage.median_filter(thumb, 7, mode="nearest")
+    flat = thumb - paper
+    return bool(np.square(np.clip(flat, 0, None)).sum() > np.square(np.clip(-flat, 0, None)).sum())
+
+
+def ink_mask(amount: np.ndarray) -> np.ndarray:
+    """Which pixels are ink: strong ink, and the fainter ink joined to it (hysteresis), above
+    the picture's own noise."""
+    peak = preprocess.stroke_peak(amount)
+    noise = preprocess.grain(amount)
+    if peak < max(preprocess.MIN_CONTRAST, 6 * noise):
+        raise NoDigitFound("no number found: no ink stands out from the paper")
+    weak = amount > max(0.25 * peak, 4 * noise)
+    labels, _ = ndimage.label(weak, structure=np.ones((3, 3)))
+    strong = np.unique(labels[amount > 0.5 * peak])
+    return np.isin(labels, strong[strong > 0])
+
+
+# ---------------------------------------------------------------------------------- 2. lines
+
+
+def _runs(mask: np.ndarray, length: int) -> np.ndarray:
+    """Pixels on horizontal runs of ink at least `length` long, allowing a line to wander by a
+    pixel (a photographed line is seldom exactly level)."""
+    tolerant = ndimage.maximum_filter1d(mask.astype(np.uint8), 3, axis=0)
+    runs = ndimage.minimum_filter1d(tolerant, length, axis=1)
+    return ndimage.maximum_filter1d(runs, length, axis=1).astype(bool) & tolerant.astype(bool)
+
+
+def _lines(mask: np.ndarray, length: int, thick: int) -> np.ndarray:
+    """Thin horizontal lines at least `length` long, but not where a stroke crosses or runs
+    along one: there the ink, measured straight down, is thicker than the line."""
+    if mask.sum(axis=1).max(initial=0) < length:  # no row holds that much ink: no such line
+        return np.zeros_like(mask)
+    labels, _ = ndimage.label(_runs(mask, length) & mask)
+    runs, _ = ndimage.label(mask, structure=[[0, 1, 0]] * 3)  # each column's runs of ink
+    depth = np.bincount(runs.ravel())
+    depth[0] = 0
+    depth = depth[runs]  # how far each pixel's ink runs straight down
+    lines = np.zeros_like(mask)
+    for i, (rows, cols) in enumerate(ndimage.find_objects(labels), 1):
+        mine = labels[rows, cols] == i
+        own = float(np.median(mine.sum(axis=0)[mine.any(axis=0)]))  # the line's thickness
+        if own <= thick:  # a line, not a block of ink
+            lines[rows, cols] |= mine & (depth[rows, cols] <= own + 1)
+    return lines
+
+
+def remove_lines(mask: np.ndarray, across: float, down: float, thick: int) -> np.ndarray:
+    """The mask without thin straight lines at least `across` long across or `down` long down
+    (ruled and squared paper, a form's boxes), nor the short sides of a box: thin upright
+    pieces whose top and bottom both touched a line across."""
+    lines = _lines(mask, max(8, round(across)), thick)
+    kept = mask & ~lines & ~_lines(mask.T, max(8, round(down)), thick).T
+    if not lines.any():
+        return kept
+    grown = ndimage.maximum_filter(lines, size=(2 * thick + 1, 3))
+    labels, _ = ndimage.label(kept, structure=np.ones((3, 3)))
+    for i, (rows, cols) in enumerate(ndimage.find_objects(labels), 1):
+        if cols.stop - cols.start <= 2 * thick and rows.stop - rows.start > 4 * thick \
+                and grown[rows.start, cols].any() and grown[rows.stop - 1, cols].any():
+            kept[rows, cols] &= labels[rows, cols] != i
+    return kept
+
+
+# ----------------------------------------------------------------------------- 3. the row
+
+
+@dataclass
+class Piece:
+    """A connected piece of ink: its box (top, left, bottom, right) and its mass in pixels."""
+
+    top: int
+    left: int
+    bottom: int
+    right: int
+    mass: int
+    label: int
+
+    @property
+    def height(self) -> int:
+        return self.bottom - self.top
+
+    @property
+    def width(self) -> int:
+        return self.right - self.left
+
+    @property
+    def centre(self) -> tuple[float, float]:
+        return (self.top + self.bottom) / 2, (self.left + self.right) / 2
+
+
+def pieces(mask: np.ndarray) -> tuple[np.ndarray, list[Piece]]:
+    """The connected pieces of ink (eight neighbours), with their label image."""
+    labels, n = ndimage.label(mask, structure=np.ones((3, 3)))
+    masses = ndimage.sum_labels(mask, labels, np.arange(1, n + 1))
+    return labels, [Piece(r.start, c.start, r.stop, c.stop, int(m), i) for i, ((r, c), m)
+                    in enumerate(zip(ndimage.find_objects(labels), masses, strict=True), 1)]
+
+
+def frames(found: list[Piece]) -> list[Piece]:
+    """Hollow pieces with another piece inside: a box drawn or printed around the number."""
+    return [f for f in found if f.mass < 0.15 * f.height * f.width and any(
+        p is not f and p.top > f.top and p.bottom < f.bottom and p.left > f.left
+        and p.right < f.right and p.height > 0.3 * f.height for p in found)]
+
+
+def at_the_edge(found: list[Piece], shape: tuple[int, int], height: float) -> list[Piece]:
+    """Small pieces cut by the picture's edge: the tip of a shadow or an object reaching in,
+    too small to be a digit, and too far out to be a point or a sign."""
+    return [p for p in found if p.height < 0.55 * height and (
+        p.top == 0 or p.left == 0 or p.bottom == shape[0] or p.right == shape[1])]
+
+
+def digit_height(found: list[Piece]) -> float:
+    """How tall the number's digits are: the height that holds the most ink, counting taller
+    pieces more (a median weighted by mass times height), so that a long line of small print
+    does not outvote two digits; only solid pieces count, not lines and frames."""
+    solid = [p for p in found if p.mass > 0.15 * p.height * p.width and p.height >= 4]
+    if not solid:
+        raise NoDigitFound("no number found: only lines and specks")
+    heights = np.array([p.height for p in solid], float)
+    weights = np.array([p.mass for p in solid], float) * heights
+    order = np.argsort(heights)
+    cumulative = np.cumsum(weights[order])
+    return float(heights[order][np.searchsorted(cumulative, cumulative[-1] / 2)])
+
+
+def number_row(found: list[Piece], height: float) -> list[Piece]:
+    """The pieces the size of the number's digits (0.55 to 2.5 times their height), and of
+    those the run without a gap wider than 1.5 digit heights that holds the most ink: smaller
+    print, specks and marks far from the number drop out."""
+    tall = sorted((p for p in found if 0.55 * height <= p.height <= 2.5 * height
+                   and p.width <= 12 * height), key=lambda p: p.left)
+    if not tall:
+        raise NoDigitFound("no number found: no piece of ink is the size of a digit")
+    runs, right = [[tall[0]]], tall[0].right
+    for p in tall[1:]:
+        if p.left - right > 1.5 * height:
+            runs.append([])
+        runs[-1].append(p)
+        right = max(right, p.right)
+    return max(runs, key=lambda run: sum(p.mass for p in run))
+
+
+def angle(parts: list[list[Piece]], labels: np.ndarray) -> float:
+    """The row's tilt in degrees: the line through the middles of its digits' boxes (each digit
+    its pieces together: a 5's bar lifts its middle as it should), or the ink's own long axis
+    when the row is one piece."""
+    if len(parts) >= 2:
+        boxes = np.array([(min(p.left for p in g), min(p.top for p in g),
+                           max(p.right for p in g), max(p.bottom for p in g)) for g in parts])
+        weights = np.array([sum(p.mass for p in g) for g in parts], float)
+        slope = np.polyfit((boxes[:, 0] + boxes[:, 2]) / 2, (boxes[:, 1] + boxes[:, 3]) / 2, 1,
+                           w=np.sqrt(weights))[0]
+        return float(np.degrees(np.arctan(slope)))
+    ys, xs = np.nonzero(np.isin(labels, [p.label for p in parts[0]]))
+    values, vectors = np.linalg.eigh(np.cov(np.stack([xs, ys])))
+    if values[1] < 2 * values[0]:  # not elongated: no direction to level
+        return 0.0
+    vx, vy = vectors[:, 1]
+    return float(np.degrees(np.arctan(vy / vx))) if vx else 0.0
+
+
+# ---------------------------------------------------------------------------- 5. the glyphs
+
+
+@dataclass
+class Candidate:
+    """Ink that may be one character: its pieces, its columns in the levelled picture, what
+    it looks like ("digit", "." or "-")."""
+
+    members: list[Piece]
+    kind: str = "digit"
+
+    @property
+    def left(self) -> int:
+        return min(p.left for p in self.members)
+
+    @property
+    def right(self) -> int:
+        return max(p.right for p in self.members)
+
+
+def groups(row: list[Piece], others: list[Piece], height: float) -> list[list[Piece]]:
+    """The row's pieces joined where they share most of their width (the bar and body of a 5,
+    a digit cut in two by a ruled line), with the small pieces in the row's band."""
+    band_top = np.median([p.top for p in row]) - 0.3 * height
+    band_bottom = np.median([p.bottom for p in row]) + 0.3 * height
+    left, right = min(p.left for p in row) - height, max(p.right for p in row)
+    near = [p for p in others if p.top >= band_top and p.bottom <= band_bottom
+            and p.right >= left and p.left <= right]
+    found: list[list] = []
+    for p in sorted(row + near, key=lambda p: p.left):
+        if found:
+            left, right, members = found[-1]
+            overlap = min(p.right, right) - max(p.left, left)
+            if overlap > 0.5 * min(p.width, right - left):
+                found[-1] = [min(p.left, left), max(p.right, right), members + [p]]
+                continue
+        found.append([p.left, p.right, [p]])
+    return [members for _, _, members in found]
+
+
+def mark(members: list[Piece], row_top: float, row_bottom: float, height: float) -> str:
+    """"." for a dot low in the row, "-" for a short bar across its middle, "digit" for what
+    may be (part of) a digit, "" for a speck to drop."""
+    p = members[0]
+    if len(members) > 1 or p.height >= 0.55 * height:  # on a digit, or as tall as one
+        return "digit"
+    share = ((p.top + p.bottom) / 2 - row_top) / max(row_bottom - row_top, 1)  # 0 top, 1 bottom
+    if p.width >= 1.8 * p.height and 0.25 * height <= p.width <= 1.3 * height \
+            and 0.25 <= share <= 0.8:
+        return "-"
+    if max(p.width, p.height) <= 0.35 * height and p.width <= 2.5 * p.height and share >= 0.7:
+        return "."
+    return ""  # a speck, a printed letter, a stray mark
+
+
+def _others(found: list[Piece], row: list[Piece]) -> list[Piece]:
+    """The pieces not in the row, less single pixels."""
+    in_row = {p.label for p in row}
+    return [p for p in found if p.label not in in_row and p.mass >= 3]
+
+
+def _keep_marks_in_place(cands: list[Candidate], height: float) -> list[Candidate]:
+    """A "." only between digits and a "-" only just before the first digit (less than a
+    digit's height before it); elsewhere they are specks or stray marks."""
+    digits = [i for i, c in enumerate(cands) if c.kind == "digit"]
+    if not digits:
+        return []
+    first, last = digits[0], digits[-1]
+    return [c for i, c in enumerate(cands) if c.kind == "digit"
+            or (c.kind == "." and first < i < last)
+            or (c.kind == "-" and i == first - 1 and cands[first].left - c.right < height)]
+
+
+def _ink(amount: np.ndarray, labels: np.ndarray, members: list[Piece], left: int, right: int
+         ) -> tuple[np.ndarray, tuple[int, int, int, int]] | None:
+    """The ink of `members` between columns `left` and `right`, cropped; and its box (left, top,
+    right, bottom) in the levelled picture. None if hardly any ink is there."""
+    top, bottom = min(p.top for p in members), max(p.bottom for p in members)
+    window = (slice(top, bottom), slice(left, right))
+    ink = np.where(np.isin(labels[window], [p.label for p in members]), amount[window], 0)
+    rows, cols = np.nonzero(ink > 0.05)
+    if rows.size < 8:
+        return None
+    box = (left + cols.min(), top + rows.min(), left + cols.max() + 1, top + rows.max() + 1)
+    return ink[rows.min():rows.max() + 1, cols.min():cols.max() + 1], box
+
+
+def _seam(solid: np.ndarray, lo: int, hi: int) -> np.ndarray:
+    """The path from top to bottom, between columns `lo` and `hi`, through the least ink (one
+    column a row at most to either side): where touching digits meet, or between two that
+    only overlap, it threads the gap or crosses the thinnest join. Its column in each row."""
+    cost = solid[:, lo:hi].astype(np.float32) + 0.01  # a little for length: straight if free
+    total = cost[0].copy()
+    came = np.zeros(cost.shape, np.int64)
+    for y in range(1, len(cost)):
+        options = np.stack([np.r_[np.inf, total[:-1]], total, np.r_[total[1:], np.inf]])
+        came[y] = np.argmin(options, axis=0) - 1
+        total = cost[y] + options.min(axis=0)
+    path = np.empty(len(cost), np.int64)
+    path[-1] = int(np.argmin(total))
+    for y in range(len(cost) - 1, 0, -1):
+        path[y - 1] = path[y] + came[y, path[y]]
+    return path + lo
+
+
+def _cuts(solid: np.ndarray, parts: int) -> list[list[np.ndarray]]:
+    """Ways to cut ink into `parts` side by side: for each cut, the seam through the least ink
+    near its even division, and the best seams just left and just right of it."""
+    width = solid.shape[1]
+    step = width / parts
+    options = []
+    for k in range(1, parts):
+        centre = k * step
+        windows = [(centre - 0.3 * step, centre + 0.3 * step), (centre - 0.3 * step, centre),
+                   (centre, centre + 0.3 * step)]
+        seams = [_seam(solid, max(1, int(lo)), min(width - 1, int(hi)))
+                 for lo, hi in windows if int(hi) - int(lo) >= 2]
+        unique = {tuple(seam): seam for seam in seams}  # the same seam, found twice, once
+        options.append(list(unique.values()))
+    cuts = [[]]
+    for seams in options:
+        cuts = [c + [seam] for c in cuts for seam in seams
+                if not c or np.all(seam > c[-1] + 2)]
+    return cuts
+
+
+def _crossed(solid: np.ndarray, seam: np.ndarray, stroke: float) -> float:
+    """How many strokes a seam cuts through: the ink on it, in stroke widths."""
+    return float(solid[np.arange(len(seam)), seam].sum()) / stroke
+
+
+def _part(ink: np.ndarray, box: tuple, left: np.ndarray | None, right: np.ndarray | None,
+          margin: int = 0):
+    """The ink between two seams (or an edge) and `margin` pixels past them, where the strokes
+    of two touching digits overlap, cropped; with its box."""
+    cols = np.arange(ink.shape[1])[None, :]
+    keep = np.ones(ink.shape, bool)
+    if left is not None:
+        keep &= cols >= left[:, None] - margin
+    if right is not None:
+        keep &= cols < right[:, None] + margin
+    part = np.where(keep, ink, 0)
+    rows, columns = np.nonzero(part > 0.05)
+    if rows.size < 8:
+        return None
+    x0, y0 = box[0], box[1]
+    return (part[rows.min():rows.max() + 1, columns.min():columns.max() + 1],
+            (x0 + columns.min(), y0 + rows.min(), x0 + columns.max() + 1, y0 + rows.max() + 1))
+
+
+def _shape_cost(box: tuple[int, int, int, int], height: float) -> float:
+    """Digits are seldom wider than they are tall, nor much shorter than their neighbours: a
+    reading that needs such a digit pays for it."""
+    left, top, right, bottom = box
+    return (WIDE_COST * max(0.0, (right - left) / height - 1.0)
+            + SHORT_COST * max(0.0, 0.7 - (bottom - top) / height))
+
+
+def joins(cands: list[Candidate], amount: np.ndarray, labels: np.ndarray, height: float):
+    """Each digit candidate read whole, and 2-3 narrow neighbours joined into one digit (a
+    digit in pieces): (first, last + 1, cost, [(ink, box)])."""
+    ways = []
+    for i in range(len(cands)):
+        for j in range(i + 1, min(i + 4, len(cands) + 1)):
+            left, right = cands[i].left, max(c.right for c in cands[i:j])
+            if j > i + 1 and (right - left > 1.1 * height
+                              or cands[j - 1].left - cands[j - 2].right > 0.15 * height):
+                break
+            whole = _ink(amount, labels, [p for c in cands[i:j] for p in c.members], left, right)
+            if whole is not None:
+                ways.append((i, j, _shape_cost(whole[1], height), [whole]))
+    return ways
+
+
+def splits(i: int, whole: tuple, height: float):
+    """A candidate cut into 2-4 digits, each way it might be: (i, i + 1, cost, [(ink, box)])."""
+    ink, (left, _, right, _) = whole
+    solid = ink > 0.05
+    stroke = max(1.0, 4 * float(ndimage.distance_transform_edt(solid)[solid].mean()) - 2)
+    ways = []
+    for parts in range(2, min(4, int((right - left) / (0.3 * height))) + 1):
+        for cut in _cuts(solid, parts):
+            edges = [None, *cut, None]
+            inks = [_part(*whole, a, b, round(stroke * OVERLAP))
+                    for a, b in zip(edges, edges[1:], strict=False)]
+            if any(k is None for k in inks):
+                continue
+            cost = CUT_COST * sum(max(0.0, _crossed(solid, c, stroke) - 1) for c in cut)
+            # too narrow to hold that many digits side by side
+            cost += SPLIT_COST * max(0.0, PAIR_WIDTH * parts / 2 * height
+                                     - (right - left)) / (0.25 * height)
+            ways.append((i, i + 1, cost + sum(_shape_cost(box, height) for _, box in inks), inks))
+    return ways
+
+
+def _score(model, ways: list) -> list:
+    """Each way read by the network: (first, end, score, [(prediction, box)]), its score the
+    log of its digits' joint probability less its cost."""
+    images = [preprocess.to_mnist(ink) for _, _, _, inks in ways for ink, _ in inks]
+    read = iter(predict.classify(model, np.stack(images)) if images else [])
+    scored = []
+    for i, j, cost, inks in ways:
+        got = [(next(read), box) for _, box in inks]
+        scored.append((i, j, sum(np.log(max(p.confidence, 1e-9)) for p, _ in got) - cost, got))
+    return scored
+
+
+def best_reading(model, cands: list[Candidate], amount, labels, height: float) -> list:
+    """The way to read a run of digit candidates that the network is surest of: the most
+    probable (the product of its digits' confidences), less the costs of unlikely widths and
+    of cuts through several strokes. A candidate is tried cut into several digits only where
+    reading it whole is in doubt: wider than a digit, or read unsure. [(prediction, box,
+    confidence)] left to right, where a digit's confidence is no more than the share its
+    reading holds among all the ways to read those candidates (`_agreement`): two cuts that
+    read it differently leave neither sure."""
+    whole = joins(cands, amount, labels, height)
+    scored = _score(model, whole)
+    doubtful = [(i, inks[0]) for (i, j, _, inks), (_, _, _, got) in zip(whole, scored,
+                                                                         strict=True)
+                if j == i + 1 and _doubtful(inks[0][1], got[0][0].confidence, height)]
+    scored += _score(model, [way for i, ink in doubtful for way in splits(i, ink, height)])
+    evidence = {}  # (first, end) -> {text: the score of its best way}
+    for i, j, score, got in scored:
+        texts = evidence.setdefault((i, j), {})
+        text = "".join(str(p.digit) for p, _ in got)
+        texts[text] = max(score, texts.get(text, -np.inf))
+    best = {0: (0.0, [])}  # candidates read so far -> (score, glyphs)
+    for end in range(1, len(cands) + 1):
+        options = []
+        for i, j, score, got in scored:
+            if j == end and i in best:
+                text = "".join(str(p.digit) for p, _ in got)
+                glyphs = [(p, box, min(p.confidence, _agreement(evidence[i, j], text, k)))
+                          for k, (p, box) in enumerate(got)]
+                options.append((best[i][0] + score, best[i][1] + glyphs))
+        if options:
+            best[end] = max(options, key=lambda o: o[0])
+    return best[max(best)][1]
+
+
+def _agreement(texts: dict[str, float], text: str, k: int) -> float:
+    """The share of the evidence (each reading's best score, as a probability) held by the
+    readings that agree with `text` on its k-th digit."""
+    top = max(texts.values())
+    weight = {t: np.exp(score - top) for t, score in texts.items()}
+    agree = sum(w for t, w in weight.items() if len(t) == len(text) and t[k] == text[k])
+    return float(agree / sum(weight.values()))
+
+
+def _doubtful(box: tuple, confidence: float, height: float) -> bool:
+    """Whether ink read as one digit might hold more: wider than a digit, or wide enough for
+    two narrow ones and read without conviction."""
+    width = box[2] - box[0]
+    return width > height or (width > SPLIT_WIDTH * height and confidence < 0.9)
+
+
+# ----------------------------------------------------------------------------------- read
+
+
+def read(model, source, min_confidence: float = MIN_CONFIDENCE, steps: bool = False
+         ) -> Reading:
+    """Read the handwritten number in a picture (path, file contents, PIL image or array)."""
+    grey = preprocess.grey_image(source, side=SIDE)
+    amount, mask, clean, height = find_ink(grey)
+    if height < MIN_HEIGHT and max(grey.shape) >= SIDE:  # small on a big page: look closer
+        grey = preprocess.grey_image(source, side=min(MAX_SIDE, round(
+            max(grey.shape) * MIN_HEIGHT / height)))
+        amount, mask, clean, height = find_ink(grey)
+    levelled, labels, found, height, row, tilt = level(np.where(clean, amount, 0), height)
+    row_top = float(np.median([p.top for p in row]))
+    row_bottom = float(np.median([p.bottom for p in row]))
+    cands = [Candidate(members, mark(members, row_top, row_bottom, height))
+             for members in groups(row, _others(found, row), height)]
+    cands = _keep_marks_in_place([c for c in cands if c.kind], height)
+    scale = _original_scale(source, grey)
+    glyphs, run = [], []
+    for cand in [*cands, None]:  # runs of digit candidates, read together, between marks
+        if cand is not None and cand.kind == "digit":
+            run.append(cand)
+            continue
+        for prediction, box, confidence in best_reading(model, run, levelled, labels, height):
+            glyphs.append(Glyph(str(prediction.digit) if confidence >= min_confidence else "?",
+                                _box(box, grey.shape, levelled.shape, tilt, scale),
+                                confidence, prediction.probabilities))
+        run = []
+        if cand is not None:
+            box = (cand.left, min(p.top for p in cand.members), cand.right,
+                   max(p.bottom for p in cand.members))
+            glyphs.append(Glyph(cand.kind, _box(box, grey.shape, levelled.shape, tilt, scale),
+                                1.0))
+    if not any(g.probabilities is not None for g in glyphs):
+        raise NoDigitFound("no number found: no digit among the ink")
+    shown = {"grey": grey, "ink": mask, "lines removed": clean, "levelled": levelled,
+             "tilt": tilt, "scale": scale} if steps else {}
+    return Reading("".join(g.char for g in glyphs), glyphs, shown)
+
+
+def find_ink(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """Steps 1 and 2: the ink's amounts, which pixels are ink, which of those are left once
+    lines, frames and the tips of what reaches in at the edges are gone, and the height of the
+    number's digits."""
+    amount = ink_map(grey)
+    mask = ink_mask(amount)
+    # Lines across most of the picture first (no digit is that long), so that squared paper
+    # does not pass for one piece the size of the page; then lines long for a digit.
+    thin = max(2, round(min(grey.shape) / 60))
+    clean = remove_lines(mask, 0.5 * grey.shape[1], 0.8 * grey.shape[0], thin)
+    height = digit_height(pieces(clean)[1])
+    clean = remove_lines(clean, 2.5 * height, 1.6 * height, max(2, round(height / 8)))
+    labels, found = pieces(clean)
+    for stray in frames(found) + at_the_edge(found, clean.shape, height):
+        clean[labels == stray.label] = False
+    return amount, mask, clean, digit_height(pieces(clean)[1])
+
+
+def level(ink: np.ndarray, height: float):
+    """Step 4: the ink turned so that the number's row runs level (when it tilts by more than
+    2 degrees); with its pieces, the digits' height, the row and the angle turned."""
+    labels, found = pieces(ink > 0)
+    row = number_row(found, height)
+    tilt = angle(groups(row, _others(found, row), height), labels)
+    if abs(tilt) <= 2:
+        return ink, labels, found, height, row, 0.0
+    ink = ndimage.rotate(ink, tilt, reshape=True, order=1)
+    labels, found = pieces(ink > 0.1)
+    height = digit_height(found)
+    return ink, labels, found, height, number_row(found, height), tilt
+
+
+def _original_scale(source, grey: np.ndarray) -> float:
+    """Picture pixels per working pixel (1 where the picture was small enough already)."""
+    if isinstance(source, np.ndarray):
+        return max(source.shape[:2]) / max(grey.shape)
+    if not isinstance(source, Image.Image):  # a file: its header holds the size
+        source = Image.open(io.BytesIO(source) if isinstance(source, bytes) else source)
+    return max(source.size) / max(grey.shape)
+
+
+def _box(box, grey_shape, levelled_shape, tilt: float, scale: float) -> tuple[int, ...]:
+    """A box in the levelled picture as a box in the picture's own pixels: its corners turned
+    back and scaled up."""
+    left, top, right, bottom = box
+    corners = np.array([[top, left], [top, right], [bottom, left], [bottom, right]], float)
+    if tilt:
+        c, s = np.cos(np.radians(tilt)), np.sin(np.radians(tilt))
+        turned = (corners - (np.array(levelled_shape) - 1) / 2) @ np.array([[c, s], [-s, c]])
+        corners = turned + (np.array(grey_shape) - 1) / 2
+    corners *= scale
+    (t, le), (b, r) = corners.min(axis=0), corners.max(axis=0)
+    return int(le), int(t), int(np.ceil(r)), int(np.ceil(b))

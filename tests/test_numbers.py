@@ -1,0 +1,187 @@
+"""Reading a whole number in a busy picture (digitlab.numbers): each case a new user met, made
+again with real MNIST test digits written by tools.numbers, and the steps on their own."""
+
+import io
+import json
+
+import numpy as np
+import pytest
+from helpers import REAL_DATA, needs_real_mnist
+from PIL import Image, ImageDraw
+
+from digitlab import numbers, pretrained
+from tools import numbers as grid
+
+
+@pytest.fixture(scope="module")
+def model():
+    return pretrained.load()
+
+
+@pytest.fixture(scope="module")
+def clean(model):
+    """For each digit, the first MNIST test digit the shipped model reads surely on its own, so
+    that a failure here is the number reader's, not the network's."""
+    from digitlab import data, predict
+
+    _, (x_test, y_test) = data.load_mnist(REAL_DATA)
+    read = predict.classify(model, x_test[:200].astype(np.float32) / 255)
+    chosen = {}
+    for image, label, guess in zip(x_test[:200], y_test[:200], read, strict=True):
+        if guess.digit == label and guess.confidence > 0.99:
+            chosen.setdefault(int(label), image)
+    return chosen
+
+
+def digits_of(clean, text: str) -> tuple[np.ndarray, np.ndarray]:
+    return np.stack([clean[int(c)] for c in text]), np.array([int(c) for c in text])
+
+
+def written(clean, text: str, seed: int = 0, **style) -> tuple[np.ndarray, str]:
+    """`text` (digits only) written on a page as tools.numbers does, as a grey picture."""
+    rng = np.random.default_rng(seed)
+    number = grid.write(*digits_of(clean, text), rng, **style)
+    sheet, _ = grid.page(number, rng)
+    return grid.photo(sheet), number.text
+
+
+def test_the_parts_of_one_digit_are_one_digit(model):
+    """A 5 whose bar does not touch its body, beside a 1: two digits, not three."""
+    image = Image.new("L", (300, 220), 255)
+    pen = ImageDraw.Draw(image)
+    pen.line([(60, 30), (60, 190)], fill=0, width=14)  # a 1
+    left, top, h = 150, 30, 160  # a 5 in two strokes, as many people write it
+    pen.line([(left + 10, top), (left + 60, top)], fill=0, width=14)
+    pen.line([(left + 12, top + 18), (left + 10, top + h // 2)], fill=0, width=14)
+    pen.arc([left, top + h // 2 - 25, left + 70, top + h], start=-100, end=150, fill=0, width=14)
+    assert numbers.read(model, image).text == "15"
+
+
+@needs_real_mnist
+@pytest.mark.parametrize("condition", ["hard shadow across", "dark object at an edge",
+                                       "printed form and box", "lined paper", "squared paper",
+                                       "low light, JPEG 30"])
+def test_the_number_is_found_among_what_else_is_in_the_photo(model, clean, condition):
+    """Shadows, objects, forms, ruled paper, a dim room: the number was read as one digit."""
+    for seed, text in enumerate(["23308", "1961", "4075", "839216"]):
+        picture, truth = grid.CONDITIONS[condition](*digits_of(clean, text),
+                                                    np.random.default_rng(seed))
+        assert numbers.read(model, picture).text == truth, (condition, truth)
+
+
+@needs_real_mnist
+def test_a_speck_beside_the_number_adds_no_digit(model, clean):
+    """`23308` read as `123308`: specks outside the number are not digits."""
+    for seed in range(4):
+        picture, truth = grid.specks(*digits_of(clean, "23308"), np.random.default_rng(seed))
+        assert numbers.read(model, picture).text == "23308"
+
+
+@needs_real_mnist
+def test_a_photo_held_sideways_is_turned_as_its_exif_says(model, clean, tmp_path):
+    picture, truth = grid.exif_rotated(*digits_of(clean, "23308"), np.random.default_rng(0))
+    assert Image.open(io.BytesIO(picture)).getexif()[0x0112] == 6  # stored on its side
+    (tmp_path / "sideways.jpg").write_bytes(picture)
+    reading = numbers.read(model, tmp_path / "sideways.jpg")
+    assert reading.text == "23308"
+    width, height = Image.open(tmp_path / "sideways.jpg").size  # as stored: tall
+    for glyph in reading.glyphs:  # boxes in the upright picture, which is wide
+        left, top, right, bottom = glyph.box
+        assert 0 <= left < right <= height and 0 <= top < bottom <= width
+
+
+@needs_real_mnist
+def test_decimal_point_and_minus_sign(model, clean):
+    """`3.14` was read `314` at 100%, `-42` as `242` at 90%."""
+    picture, truth = written(clean, "314", point=1)
+    assert truth == "3.14" and numbers.read(model, picture).text == "3.14"
+    picture, truth = written(clean, "42", minus=True)
+    assert truth == "-42" and numbers.read(model, picture).text == "-42"
+
+
+@needs_real_mnist
+@pytest.mark.parametrize("angle", [-30, 30])
+def test_a_number_turned_30_degrees(model, clean, angle):
+    """`1961` turned 30° was read `2962`."""
+    picture, _ = written(clean, "1961")
+    turned = np.asarray(Image.fromarray((picture * 255).astype(np.uint8)).rotate(
+        angle, expand=True, fillcolor=int(grid.PAPER * 255), resample=Image.Resampling.BILINEAR))
+    reading = numbers.read(model, turned, steps=True)
+    assert reading.text == "1961" and abs(abs(reading.steps["tilt"]) - 30) < 5
+
+
+@needs_real_mnist
+def test_touching_digits_are_split_or_left_unread_never_guessed(model, clean):
+    """`4858` with its digits touching was read `2` at 97.7%. Now: every digit found, or a ?
+    where the reader is not sure; never a confidently wrong number."""
+    for seed in range(4):
+        picture, truth = written(clean, "4858", seed=seed, touching=True)
+        reading = numbers.read(model, picture)
+        assert reading.text == truth or not reading.complete, reading.text
+
+
+@needs_real_mnist
+def test_lined_paper_is_not_read_as_ones(model, clean):
+    """`1961` on lined paper was read `111111`."""
+    picture, truth = grid.lined(*digits_of(clean, "1961"), np.random.default_rng(0))
+    assert numbers.read(model, picture).text == "1961"
+
+
+@needs_real_mnist
+def test_boxes_are_left_to_right_in_the_pictures_own_pixels(model, clean):
+    picture, truth = written(clean, "2741")
+    reading = numbers.read(model, picture)
+    assert reading.text == truth and [g.char for g in reading.glyphs] == list(truth)
+    lefts = [g.box[0] for g in reading.glyphs]
+    assert lefts == sorted(lefts)
+    assert all(0 <= g.box[0] < g.box[2] <= picture.shape[1] for g in reading.glyphs)
+    assert all(numbers.MIN_CONFIDENCE <= g.confidence <= 1 for g in reading.glyphs)
+
+
+@needs_real_mnist
+def test_an_unsure_digit_reads_a_question_mark(model, clean):
+    """A 4 and a 9 written over each other between a 2 and a 7: that digit's confidence says
+    so, and below the threshold it reads ? (the network is sure enough of it for the default,
+    0.7: it is shown, with its confidence)."""
+    blend = np.maximum(clean[4], clean[9])
+    rng = np.random.default_rng(0)
+    number = grid.write(np.stack([clean[2], blend, clean[7]]), [2, 4, 7], rng)
+    picture = grid.photo(grid.page(number, rng)[0])
+    sure = numbers.read(model, picture)
+    assert sure.glyphs[1].confidence < 0.9 < min(sure.glyphs[0].confidence,
+                                                  sure.glyphs[2].confidence)
+    strict = numbers.read(model, picture, min_confidence=0.9)
+    assert strict.text == "2?7" and not strict.complete
+
+
+@needs_real_mnist
+def test_cli_json_gives_each_characters_box(clean, tmp_path, capsys):
+    from digitlab import cli
+
+    picture, truth = written(clean, "314", point=1)
+    Image.fromarray((picture * 255).astype(np.uint8)).save(tmp_path / "pi.png")
+    assert cli.main(["predict", "--number", "--json", str(tmp_path / "pi.png")]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["number"] == "3.14" and record["complete"]
+    assert [g["char"] for g in record["glyphs"]] == list("3.14")
+    assert "digit" not in record["glyphs"][1] and len(record["glyphs"][0]["box"]) == 4
+
+
+def test_no_number_is_a_clear_error(model):
+    from digitlab.preprocess import NoDigitFound
+
+    with pytest.raises(NoDigitFound, match="no number found"):
+        numbers.read(model, np.full((200, 400), 0.9, np.float32))
+
+
+@needs_real_mnist
+def test_the_steps_figure_shows_each_stage_and_the_boxes(model, clean):
+    import matplotlib.pyplot as plt
+
+    from digitlab import plots
+
+    picture, truth = grid.shadow(*digits_of(clean, "2741"), np.random.default_rng(0))
+    fig = plots.number_steps(numbers.read(model, picture, steps=True))
+    assert len(fig.axes) == 5 and fig.axes[-1].get_title() == "read: 2741"
+    assert len(fig.axes[-1].patches) == 4 and not plots.glitches(fig)
+    plt.close(fig)
