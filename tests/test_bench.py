@@ -20,7 +20,7 @@ def test_timings_quick(tiny, tmp_path, monkeypatch, capsys):
     assert "| warm `load_mnist()`" in table and "| `import digitlab` |" in table
     assert "| drawing pad: end of stroke -> probabilities |" in table
     saved = json.loads(out.read_text())
-    assert [r["name"] for r in saved["results"]] == ["import", "load", "draw", "photo"]
+    assert [r["name"] for r in saved["results"]] == ["import", "load", "draw", "photo", "number"]
     assert all(r["median_s"] > 0 for r in saved["results"]) and saved["training"] == []
     assert not out.with_suffix(".png").exists()  # no training, no plot
 

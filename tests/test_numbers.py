@@ -108,6 +108,11 @@ def test_a_number_turned_30_degrees(model, clean, angle):
         angle, expand=True, fillcolor=int(grid.PAPER * 255), resample=Image.Resampling.BILINEAR))
     reading = numbers.read(model, turned, steps=True)
     assert reading.text == "1961" and abs(abs(reading.steps["tilt"]) - 30) < 5
+    for glyph in reading.glyphs:  # each box, turned back onto the photo, is on its digit
+        left, top, right, bottom = glyph.box
+        inside = turned[top:bottom, left:right]
+        assert inside.size and inside.min() < 128, glyph.box
+        assert (inside < 128).mean() > 0.05, glyph.box  # mostly the digit, not paper
 
 
 @needs_real_mnist

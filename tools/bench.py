@@ -91,6 +91,29 @@ def time_photo(repeats: int) -> list[float]:
     return times
 
 
+def time_number(repeats: int) -> list[float]:
+    """Seconds to read a clean row of five handwritten digits, 1,200x264 pixels, as a number
+    (`digitlab predict --number`): find the ink and the row, cut, read."""
+    import numpy as np
+    from PIL import Image
+
+    from digitlab import numbers, pretrained
+    from digitlab.strokes import TEMPLATES, render
+
+    row = np.concatenate([render([[(280 * x, 280 * y) for x, y in stroke] for stroke in
+                                  TEMPLATES[d]], 280, 18) for d in range(5)], axis=1)
+    photo = Image.fromarray((235 - 215 * row).astype(np.uint8)).resize((1200, 264))
+    model = pretrained.load()
+    if numbers.read(model, photo).text != "01234":  # warm-up (traces the model), and a check
+        raise RuntimeError("the number benchmark's row no longer reads 01234")
+    times = []
+    for _ in range(max(repeats, 30)):
+        start = time.perf_counter()
+        numbers.read(model, photo)
+        times.append(time.perf_counter() - start)
+    return times
+
+
 # ------------------------------------------------------------------------------- training
 
 # The classic tutorials' recipes, the reference each of digitlab's is timed against.
@@ -296,6 +319,8 @@ TIMINGS = {  # name -> (what it measures, function, target in seconds)
     "load": ("warm `load_mnist()` (read, gunzip, SHA-256, decode)", time_load, 0.5),
     "draw": ("drawing pad: end of stroke -> probabilities", time_drawing, 0.015),
     "photo": ("`predict` on a 1,000x1,000 photo", time_photo, None),
+    # the reader before digitlab.numbers (connected strokes at 256 pixels) took 11.3 ms
+    "number": ("`predict --number` on a clean row of five digits", time_number, 0.012),
 }
 
 
