@@ -268,6 +268,24 @@ def nb05_ex2(shifted_acc, our_acc) -> bool:
                    "photos, then classify them again")
 
 
+@_exercise
+def nb05_ex3(loose, strict) -> bool:
+    """(share read exactly, share with a ?) of the touching numbers at min_confidence 0.5 and
+    0.95."""
+    pairs = [loose, strict]
+    if not all(isinstance(p, tuple | list) and len(p) == 2 and all(0 <= v <= 1 for v in p)
+               for p in pairs):
+        return _verdict(False, "", "store each as a pair of shares from 0 to 1: (the share "
+                        "read exactly, the share with a ?)")
+    (loose_exact, loose_unsure), (strict_exact, strict_unsure) = pairs
+    return _verdict(strict_unsure >= loose_unsure and loose_exact >= strict_exact,
+                    f"at 0.5, {loose_exact:.0%} exact and {loose_unsure:.0%} with a ?; at 0.95, "
+                    f"{strict_exact:.0%} and {strict_unsure:.0%}: a stricter reader says ? more "
+                    "often, and so is exactly right less often, but wrong less often too.",
+                    "a higher min_confidence can only turn digits into ?: pass "
+                    "min_confidence=0.5 for `loose` and 0.95 for `strict`")
+
+
 # 06 · evaluate
 
 @_exercise

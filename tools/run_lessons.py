@@ -148,7 +148,10 @@ def record(results: list[dict]) -> None:
                 "seconds": round(r["seconds"]),
                 "peak_memory_gb": round(r["peak_memory_mb"] / 1024, 1),
                 "measured": time.strftime("%Y-%m-%d")}
-    RECORD.write_text(json.dumps(saved, indent=2) + "\n")
+    lessons = ",\n".join(f"    {json.dumps(name)}: {json.dumps(run)}"
+                          for name, run in saved["lessons"].items())  # a lesson a line
+    RECORD.write_text(f'{{\n  "about": {json.dumps(saved["about"])},\n  "lessons": {{\n'
+                      f"{lessons}\n  }}\n}}\n")
 
 
 # The class server the instructor guide sizes, and what each student's Jupyter server costs
