@@ -190,3 +190,23 @@ def test_the_steps_figure_shows_each_stage_and_the_boxes(model, clean):
     assert len(fig.axes) == 5 and fig.axes[-1].get_title() == "read: 2741"
     assert len(fig.axes[-1].patches) == 4 and not plots.glitches(fig)
     plt.close(fig)
+
+
+@needs_real_mnist
+def test_the_grid_measures_each_condition_and_says_whether_the_floors_hold(tmp_path, capsys):
+    out = tmp_path / "numbers.json"
+    code = grid.main(["--count", "3", "--only", "clean page", "digits touching in pairs",
+                      "--json", str(out)])
+    saved = json.loads(out.read_text())
+    assert [r["condition"] for r in saved["rows"]] == ["clean page", "digits touching in pairs"]
+    for row in saved["rows"]:
+        assert row["numbers"] == 3 and 0 <= row["confidently_wrong"] <= 1 - row["exact"]
+        assert row["exact"] <= row["digits"] <= 1
+    printed = capsys.readouterr().out
+    assert "| clean page |" in printed and "floors (95% exact each" in printed
+    assert code == (0 if saved["floors_met"] else 1) and saved["split"] == "validation"
+
+
+def test_digit_share_counts_characters_read_right_in_order():
+    assert grid.digit_share("1234", "1234") == 1 and grid.digit_share("12?4", "1234") == 0.75
+    assert grid.digit_share("", "12") == 0 and grid.digit_share("123", "1234") == 0.75
