@@ -2,21 +2,15 @@
 
 A photo of a number holds more than the number: a shadow and its hard edge, a phone or a hand at
 the border, a form's printed words and boxes, ruled or squared paper, specks. `read` finds the
-handwritten digits among them in steps, each a small function:
+handwritten digits among them in steps. `page` holds the first four: the ink against the paper
+around it, lines and frames out, the row of digit-sized pieces, the row levelled. Then, here:
 
-1. `ink_map`: ink is what is darker than the paper *around it*. The paper is found by a closing
-   (a maximum, then a minimum filter) wider than any stroke, so a shadow or an object, wider
-   still, is paper in its own light, and its hard edge is no stroke;
-2. `remove_lines`: straight lines far longer than a digit is tall (ruled and squared paper, a
-   form's boxes), and the sides of a box, which join two such lines;
-3. `pieces` and `number_row`: the connected pieces of ink; the number is the pieces about as tall
-   as its digits, along one line, so smaller print, specks and stray marks drop out;
-4. `level`: the row turned level, however the photo or the baseline was tilted;
-5. `glyphs`: pieces that share most of their width joined (the bar of a 5, a digit cut by a
-   ruled line); a piece wider than one digit split where the network reads the parts best
-   (recognition-driven segmentation); a dot low between digits read as ".", a short bar before
-   the number as "-";
-6. each digit read by the network, and "?" where it is not sure enough.
+5. the row's pieces that share most of their width are one digit (the bar of a 5, a digit cut by
+   a ruled line); a dot low between digits is ".", a short bar before the number "-" (`mark`);
+6. a piece wider than one digit is cut along least-ink seams and every way of reading it is
+   scored by the network (recognition-driven segmentation, `best_reading`); a digit's
+   confidence is capped by how much of the evidence its reading holds (`_agreement`), unsure
+   digits get a `second_look`, and below `min_confidence` a digit reads "?".
 """
 
 from __future__ import annotations
@@ -29,6 +23,7 @@ from PIL import Image
 from scipy import ndimage
 
 from digitlab import predict, preprocess
+from digitlab.page import Piece, find_ink, groups, level, others
 from digitlab.preprocess import NoDigitFound
 
 SIDE = 384  # working resolution: digits of a ten-digit number across the photo keep 30+ pixels
@@ -40,7 +35,6 @@ SPLIT_WIDTH = 0.8  # pieces wider than this many digit heights may hold two or m
 WIDE_COST = 20.0  # a reading's cost per digit height a digit is wider than it is tall
 SHORT_COST = 10.0  # and per digit height it is shorter than 0.7 of the row's digits
 CUT_COST = 2.0  # a split's cost per stroke beyond the first that its cut goes through
-OVERLAP = 0.0  # cut digits keep this many stroke widths of ink past the cut
 SPLIT_COST = 3.0  # and per quarter digit height the piece is narrower than so many digits,
 PAIR_WIDTH = 1.2  # where two digits side by side are this many digit heights wide
 
@@ -74,194 +68,6 @@ class Reading:
         return min((g.confidence for g in self.glyphs if g.probabilities is not None), default=0)
 
 
-# ------------------------------------------------------------------------------------ 1. ink
-
-
-def ink_map(grey: np.ndarray) -> np.ndarray:
-    """How much light each pixel's ink swallows, 0 (paper) to 1, against the paper around it
-    (for light ink on a dark board, mirrored)."""
-    if _light_ink(grey):  # chalk on a board: mirror it
-        grey = 1 - grey
-    grey = ndimage.gaussian_filter(grey, 1)  # sensor noise and JPEG's blocks, smoothed away
-    # Wider than any stroke of a number that fits the picture (a fifth of its shorter side),
-    # narrower than a shadow or an object: their edges are steps, which a closing keeps.
-    paper = ndimage.grey_closing(grey, size=(max(3, round(min(grey.shape) / 5)),) * 2)
-    ink = np.clip((paper - grey) / np.maximum(paper, 0.03), 0, 1)
-    return ink.astype(np.float32)
-
-
-def _light_ink(grey: np.ndarray) -> bool:
-    """Whether the ink is lighter than its paper: what differs from the paper around it (a
-    median over a thumbnail, so shadows stay paper) is brighter more than it is darker."""
-    thumb = np.asarray(Image.fromarray(grey).resize((24, 24), Image.Resampling.BOX))
-    paper = ndimage.median_filter(thumb, 7, mode="nearest")
-    flat = thumb - paper
-    return bool(np.square(np.clip(flat, 0, None)).sum() > np.square(np.clip(-flat, 0, None)).sum())
-
-
-def ink_mask(amount: np.ndarray) -> np.ndarray:
-    """Which pixels are ink: strong ink, and the fainter ink joined to it (hysteresis), above
-    the picture's own noise."""
-    peak = preprocess.stroke_peak(amount[::2, ::2])  # every other pixel: strokes are wider
-    noise = preprocess.grain(amount)
-    if peak < max(preprocess.MIN_CONTRAST, 6 * noise):
-        raise NoDigitFound("no number found: no ink stands out from the paper")
-    labels, n = ndimage.label(amount > max(0.25 * peak, 4 * noise), structure=np.ones((3, 3)))
-    strong = np.zeros(n + 1, bool)
-    strong[labels[amount > 0.5 * peak]] = True
-    strong[0] = False
-    return strong[labels]
-
-
-# ---------------------------------------------------------------------------------- 2. lines
-
-
-def _runs(mask: np.ndarray, length: int) -> np.ndarray:
-    """Pixels on horizontal runs of ink at least `length` long, allowing a line to wander by a
-    pixel (a photographed line is seldom exactly level)."""
-    tolerant = ndimage.maximum_filter1d(mask.astype(np.uint8), 3, axis=0)
-    runs = ndimage.minimum_filter1d(tolerant, length, axis=1)
-    return ndimage.maximum_filter1d(runs, length, axis=1).astype(bool) & tolerant.astype(bool)
-
-
-def _lines(mask: np.ndarray, length: int, thick: int) -> np.ndarray:
-    """Thin horizontal lines at least `length` long, but not where a stroke crosses or runs
-    along one: there the ink, measured straight down, is thicker than the line."""
-    if mask.sum(axis=1).max(initial=0) < length:  # no row holds that much ink: no such line
-        return np.zeros_like(mask)
-    labels, _ = ndimage.label(_runs(mask, length) & mask)
-    runs, _ = ndimage.label(mask, structure=[[0, 1, 0]] * 3)  # each column's runs of ink
-    depth = np.bincount(runs.ravel())
-    depth[0] = 0
-    depth = depth[runs]  # how far each pixel's ink runs straight down
-    lines = np.zeros_like(mask)
-    for i, (rows, cols) in enumerate(ndimage.find_objects(labels), 1):
-        mine = labels[rows, cols] == i
-        own = float(np.median(mine.sum(axis=0)[mine.any(axis=0)]))  # the line's thickness
-        if own <= thick:  # a line, not a block of ink
-            lines[rows, cols] |= mine & (depth[rows, cols] <= own + 1)
-    return lines
-
-
-def remove_lines(mask: np.ndarray, across: float, down: float, thick: int) -> np.ndarray:
-    """The mask without thin straight lines at least `across` long across or `down` long down
-    (ruled and squared paper, a form's boxes), nor the short sides of a box: thin upright
-    pieces whose top and bottom both touched a line across."""
-    lines = _lines(mask, max(8, round(across)), thick)
-    kept = mask & ~lines & ~_lines(mask.T, max(8, round(down)), thick).T
-    if not lines.any():
-        return kept
-    grown = ndimage.maximum_filter(lines, size=(2 * thick + 1, 3))
-    labels, _ = ndimage.label(kept, structure=np.ones((3, 3)))
-    for i, (rows, cols) in enumerate(ndimage.find_objects(labels), 1):
-        if cols.stop - cols.start <= 2 * thick and rows.stop - rows.start > 4 * thick \
-                and grown[rows.start, cols].any() and grown[rows.stop - 1, cols].any():
-            kept[rows, cols] &= labels[rows, cols] != i
-    return kept
-
-
-# ----------------------------------------------------------------------------- 3. the row
-
-
-@dataclass
-class Piece:
-    """A connected piece of ink: its box (top, left, bottom, right) and its mass in pixels."""
-
-    top: int
-    left: int
-    bottom: int
-    right: int
-    mass: int
-    label: int
-
-    @property
-    def height(self) -> int:
-        return self.bottom - self.top
-
-    @property
-    def width(self) -> int:
-        return self.right - self.left
-
-    @property
-    def centre(self) -> tuple[float, float]:
-        return (self.top + self.bottom) / 2, (self.left + self.right) / 2
-
-
-def pieces(mask: np.ndarray) -> tuple[np.ndarray, list[Piece]]:
-    """The connected pieces of ink (eight neighbours), with their label image."""
-    labels, n = ndimage.label(mask, structure=np.ones((3, 3)))
-    masses = ndimage.sum_labels(mask, labels, np.arange(1, n + 1))
-    return labels, [Piece(r.start, c.start, r.stop, c.stop, int(m), i) for i, ((r, c), m)
-                    in enumerate(zip(ndimage.find_objects(labels), masses, strict=True), 1)]
-
-
-def frames(found: list[Piece]) -> list[Piece]:
-    """Hollow pieces with another piece inside: a box drawn or printed around the number."""
-    return [f for f in found if f.mass < 0.15 * f.height * f.width and any(
-        p is not f and p.top > f.top and p.bottom < f.bottom and p.left > f.left
-        and p.right < f.right and p.height > 0.3 * f.height for p in found)]
-
-
-def at_the_edge(found: list[Piece], shape: tuple[int, int], height: float) -> list[Piece]:
-    """Small pieces cut by the picture's edge: the tip of a shadow or an object reaching in,
-    too small to be a digit, and too far out to be a point or a sign."""
-    return [p for p in found if p.height < 0.55 * height and (
-        p.top == 0 or p.left == 0 or p.bottom == shape[0] or p.right == shape[1])]
-
-
-def digit_height(found: list[Piece]) -> float:
-    """How tall the number's digits are: the height that holds the most ink, counting taller
-    pieces more (a median weighted by mass times height), so that a long line of small print
-    does not outvote two digits; only solid pieces count, not lines and frames."""
-    solid = [p for p in found if p.mass > 0.15 * p.height * p.width and p.height >= 4]
-    if not solid:
-        raise NoDigitFound("no number found: only lines and specks")
-    heights = np.array([p.height for p in solid], float)
-    weights = np.array([p.mass for p in solid], float) * heights
-    order = np.argsort(heights)
-    cumulative = np.cumsum(weights[order])
-    return float(heights[order][np.searchsorted(cumulative, cumulative[-1] / 2)])
-
-
-def number_row(found: list[Piece], height: float) -> list[Piece]:
-    """The pieces the size of the number's digits (0.55 to 2.5 times their height), and of
-    those the run without a gap wider than 1.5 digit heights that holds the most ink: smaller
-    print, specks and marks far from the number drop out."""
-    tall = sorted((p for p in found if 0.55 * height <= p.height <= 2.5 * height
-                   and p.width <= 12 * height), key=lambda p: p.left)
-    if not tall:
-        raise NoDigitFound("no number found: no piece of ink is the size of a digit")
-    runs, right = [[tall[0]]], tall[0].right
-    for p in tall[1:]:
-        if p.left - right > 1.5 * height:
-            runs.append([])
-        runs[-1].append(p)
-        right = max(right, p.right)
-    return max(runs, key=lambda run: sum(p.mass for p in run))
-
-
-def angle(parts: list[list[Piece]], labels: np.ndarray) -> float:
-    """The row's tilt in degrees: the line through the middles of its digits' boxes (each digit
-    its pieces together: a 5's bar lifts its middle as it should), or the ink's own long axis
-    when the row is one piece."""
-    if len(parts) >= 2:
-        boxes = np.array([(min(p.left for p in g), min(p.top for p in g),
-                           max(p.right for p in g), max(p.bottom for p in g)) for g in parts])
-        weights = np.array([sum(p.mass for p in g) for g in parts], float)
-        slope = np.polyfit((boxes[:, 0] + boxes[:, 2]) / 2, (boxes[:, 1] + boxes[:, 3]) / 2, 1,
-                           w=np.sqrt(weights))[0]
-        return float(np.degrees(np.arctan(slope)))
-    ys, xs = np.nonzero(np.isin(labels, [p.label for p in parts[0]]))
-    values, vectors = np.linalg.eigh(np.cov(np.stack([xs, ys])))
-    if values[1] < 2 * values[0]:  # not elongated: no direction to level
-        return 0.0
-    vx, vy = vectors[:, 1]
-    return float(np.degrees(np.arctan(vy / vx))) if vx else 0.0
-
-
-# ---------------------------------------------------------------------------- 5. the glyphs
-
-
 @dataclass
 class Candidate:
     """Ink that may be one character: its pieces, its columns in the levelled picture, what
@@ -279,26 +85,6 @@ class Candidate:
         return max(p.right for p in self.members)
 
 
-def groups(row: list[Piece], others: list[Piece], height: float) -> list[list[Piece]]:
-    """The row's pieces joined where they share most of their width (the bar and body of a 5,
-    a digit cut in two by a ruled line), with the small pieces in the row's band."""
-    band_top = np.median([p.top for p in row]) - 0.3 * height
-    band_bottom = np.median([p.bottom for p in row]) + 0.3 * height
-    left, right = min(p.left for p in row) - height, max(p.right for p in row)
-    near = [p for p in others if p.top >= band_top and p.bottom <= band_bottom
-            and p.right >= left and p.left <= right]
-    found: list[list] = []
-    for p in sorted(row + near, key=lambda p: p.left):
-        if found:
-            left, right, members = found[-1]
-            overlap = min(p.right, right) - max(p.left, left)
-            if overlap > 0.5 * min(p.width, right - left):
-                found[-1] = [min(p.left, left), max(p.right, right), members + [p]]
-                continue
-        found.append([p.left, p.right, [p]])
-    return [members for _, _, members in found]
-
-
 def mark(members: list[Piece], row_top: float, row_bottom: float, height: float) -> str:
     """"." for a dot low in the row, "-" for a short bar across its middle, "digit" for what
     may be (part of) a digit, "" for a speck to drop."""
@@ -312,12 +98,6 @@ def mark(members: list[Piece], row_top: float, row_bottom: float, height: float)
     if max(p.width, p.height) <= 0.35 * height and p.width <= 2.5 * p.height and share >= 0.7:
         return "."
     return ""  # a speck, a printed letter, a stray mark
-
-
-def _others(found: list[Piece], row: list[Piece]) -> list[Piece]:
-    """The pieces not in the row, less single pixels."""
-    in_row = {p.label for p in row}
-    return [p for p in found if p.label not in in_row and p.mass >= 3]
 
 
 def _keep_marks_in_place(cands: list[Candidate], height: float) -> list[Candidate]:
@@ -390,16 +170,14 @@ def _crossed(solid: np.ndarray, seam: np.ndarray, stroke: float) -> float:
     return float(solid[np.arange(len(seam)), seam].sum()) / stroke
 
 
-def _part(ink: np.ndarray, box: tuple, left: np.ndarray | None, right: np.ndarray | None,
-          margin: int = 0):
-    """The ink between two seams (or an edge) and `margin` pixels past them, where the strokes
-    of two touching digits overlap, cropped; with its box."""
+def _part(ink: np.ndarray, box: tuple, left: np.ndarray | None, right: np.ndarray | None):
+    """The ink between two seams (or an edge), cropped; with its box."""
     cols = np.arange(ink.shape[1])[None, :]
     keep = np.ones(ink.shape, bool)
     if left is not None:
-        keep &= cols >= left[:, None] - margin
+        keep &= cols >= left[:, None]
     if right is not None:
-        keep &= cols < right[:, None] + margin
+        keep &= cols < right[:, None]
     part = np.where(keep, ink, 0)
     rows, columns = np.nonzero(part > 0.05)
     if rows.size < 8:
@@ -442,8 +220,7 @@ def splits(i: int, whole: tuple, height: float):
     for parts in range(2, min(4, int((right - left) / (0.3 * height))) + 1):
         for cut in _cuts(solid, parts):
             edges = [None, *cut, None]
-            inks = [_part(*whole, a, b, round(stroke * OVERLAP))
-                    for a, b in zip(edges, edges[1:], strict=False)]
+            inks = [_part(*whole, a, b) for a, b in zip(edges, edges[1:], strict=False)]
             if any(k is None for k in inks):
                 continue
             cost = CUT_COST * sum(max(0.0, _crossed(solid, c, stroke) - 1) for c in cut)
@@ -535,9 +312,6 @@ def _doubtful(box: tuple, confidence: float, height: float) -> bool:
     return width > height or (width > SPLIT_WIDTH * height and confidence < 0.9)
 
 
-# ----------------------------------------------------------------------------------- read
-
-
 def read(model, source, min_confidence: float = MIN_CONFIDENCE, steps: bool = False
          ) -> Reading:
     """Read the handwritten number in a picture (path, file contents, PIL image or array)."""
@@ -552,7 +326,7 @@ def read(model, source, min_confidence: float = MIN_CONFIDENCE, steps: bool = Fa
     row_top = float(np.median([p.top for p in row]))
     row_bottom = float(np.median([p.bottom for p in row]))
     cands = [Candidate(members, mark(members, row_top, row_bottom, height))
-             for members in groups(row, _others(found, row), height)]
+             for members in groups(row, others(found, row), height)]
     cands = _keep_marks_in_place([c for c in cands if c.kind], height)
     scale = _original_scale(source, grey)
     glyphs, run = [], []
@@ -577,42 +351,6 @@ def read(model, source, min_confidence: float = MIN_CONFIDENCE, steps: bool = Fa
     shown = {"grey": grey, "ink": mask, "lines removed": clean, "levelled": levelled,
              "tilt": tilt, "scale": scale} if steps else {}
     return Reading("".join(g.char for g in glyphs), glyphs, shown)
-
-
-def find_ink(grey: np.ndarray):
-    """Steps 1 and 2: the ink's amounts, which pixels are ink, which of those are left once
-    lines, frames and the tips of what reaches in at the edges are gone (with their pieces),
-    and the height of the number's digits."""
-    amount = ink_map(grey)
-    mask = ink_mask(amount)
-    # Lines across most of the picture first (no digit is that long), so that squared paper
-    # does not pass for one piece the size of the page; then lines long for a digit.
-    thin = max(2, round(min(grey.shape) / 60))
-    clean = remove_lines(mask, 0.5 * grey.shape[1], 0.8 * grey.shape[0], thin)
-    labels, found = pieces(clean)
-    height = digit_height(found)
-    cleaner = remove_lines(clean, 2.5 * height, 1.6 * height, max(2, round(height / 8)))
-    if (cleaner != clean).any():
-        clean = cleaner
-        labels, found = pieces(clean)
-    strays = frames(found) + at_the_edge(found, clean.shape, height)
-    if strays:
-        clean = clean & ~np.isin(labels, [p.label for p in strays])
-        labels, found = pieces(clean)
-    return amount, mask, clean, labels, found, digit_height(found)
-
-
-def level(ink: np.ndarray, labels: np.ndarray, found: list[Piece], height: float):
-    """Step 4: the ink turned so that the number's row runs level (when it tilts by more than
-    2 degrees); with its pieces, the digits' height, the row and the angle turned."""
-    row = number_row(found, height)
-    tilt = angle(groups(row, _others(found, row), height), labels)
-    if abs(tilt) <= 2:
-        return ink, labels, found, height, row, 0.0
-    ink = ndimage.rotate(ink, tilt, reshape=True, order=1)
-    labels, found = pieces(ink > 0.1)
-    height = digit_height(found)
-    return ink, labels, found, height, number_row(found, height), tilt
 
 
 def _original_scale(source, grey: np.ndarray) -> float:
