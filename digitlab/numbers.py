@@ -118,7 +118,13 @@ def _ink(amount: np.ndarray, labels: np.ndarray, members: list[Piece], left: int
     right, bottom) in the levelled picture. None if hardly any ink is there."""
     top, bottom = min(p.top for p in members), max(p.bottom for p in members)
     window = (slice(top, bottom), slice(left, right))
-    ink = np.where(np.isin(labels[window], [p.label for p in members]), amount[window], 0)
+    return _trim(np.where(np.isin(labels[window], [p.label for p in members]), amount[window],
+                          0), left, top)
+
+
+def _trim(ink: np.ndarray, left: int, top: int):
+    """Ink whose top-left corner is at (left, top), cut to its box; with that box (left, top,
+    right, bottom). None if hardly any ink is there."""
     rows, cols = np.nonzero(ink > 0.05)
     if rows.size < 8:
         return None
@@ -178,13 +184,7 @@ def _part(ink: np.ndarray, box: tuple, left: np.ndarray | None, right: np.ndarra
         keep &= cols >= left[:, None]
     if right is not None:
         keep &= cols < right[:, None]
-    part = np.where(keep, ink, 0)
-    rows, columns = np.nonzero(part > 0.05)
-    if rows.size < 8:
-        return None
-    x0, y0 = box[0], box[1]
-    return (part[rows.min():rows.max() + 1, columns.min():columns.max() + 1],
-            (x0 + columns.min(), y0 + rows.min(), x0 + columns.max() + 1, y0 + rows.max() + 1))
+    return _trim(np.where(keep, ink, 0), box[0], box[1])
 
 
 def _shape_cost(box: tuple[int, int, int, int], height: float) -> float:
