@@ -358,7 +358,8 @@ def _original_scale(source, grey: np.ndarray) -> float:
     if isinstance(source, np.ndarray):
         return max(source.shape[:2]) / max(grey.shape)
     if not isinstance(source, Image.Image):  # a file: its header holds the size
-        source = Image.open(io.BytesIO(source) if isinstance(source, bytes) else source)
+        source = Image.open(io.BytesIO(source) if isinstance(source, bytes | bytearray | memoryview)
+                            else source)
     return max(source.size) / max(grey.shape)
 
 

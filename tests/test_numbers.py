@@ -210,3 +210,14 @@ def test_the_grid_measures_each_condition_and_says_whether_the_floors_hold(tmp_p
 def test_digit_share_counts_characters_read_right_in_order():
     assert grid.digit_share("1234", "1234") == 1 and grid.digit_share("12?4", "1234") == 0.75
     assert grid.digit_share("", "12") == 0 and grid.digit_share("123", "1234") == 0.75
+
+
+@needs_real_mnist
+def test_a_file_its_bytes_and_an_array_give_the_same_reading_and_boxes(model, clean, tmp_path):
+    picture, truth = written(clean, "2741")
+    Image.fromarray((picture * 255).astype(np.uint8)).save(tmp_path / "n.png")
+    data = (tmp_path / "n.png").read_bytes()
+    readings = [numbers.read(model, source) for source in
+                (tmp_path / "n.png", data, bytearray(data), memoryview(data), picture)]
+    assert {r.text for r in readings} == {truth}
+    assert len({tuple(g.box for g in r.glyphs) for r in readings}) == 1
