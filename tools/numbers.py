@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import functools
 import io
 import json
 import sys
@@ -28,6 +29,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 from scipy import ndimage
+
+from tools.conditions import on_paper, split_digits
 
 PAPER, PEN = 0.94, 0.12
 SCALE = 3  # page pixels per MNIST pixel: digits about 60 pixels tall
@@ -116,9 +119,9 @@ def page(written: Written, rng: np.random.Generator, margin: tuple = (0.5, 1.6)
     return sheet, (t + top, le + left, b + top, r + left)
 
 
-def photo(ink: np.ndarray, paper=PAPER, pen=PEN) -> np.ndarray:
-    """Ink on paper, as grey levels in [0, 1]."""
-    return (paper + (pen - paper) * ink).astype(np.float32)
+# Ink on paper, as grey levels in [0, 1]: the capture conditions' own, with this grid's paper
+# and pen.
+photo = functools.partial(on_paper, paper=PAPER, pen=PEN)
 
 
 # -------------------------------------------------------------------------- conditions
@@ -420,7 +423,6 @@ def main(argv: list[str] | None = None) -> int:
                    help="also save a picture of one number under every condition here")
     args = p.parse_args(argv)
     from digitlab import pretrained
-    from tools.conditions import split_digits
 
     digits, labels = split_digits(args.split)
     model = pretrained.load()
