@@ -1,5 +1,6 @@
 """The networks of the course, one builder each. All take 28x28 images scaled to [0, 1] and
-end in a 10-way softmax, so `model(x)` gives the ten class probabilities directly."""
+end in a softmax (over the ten digits, unless told otherwise), so `model(x)` gives the class
+probabilities directly."""
 
 from __future__ import annotations
 
@@ -24,8 +25,8 @@ def mlp(hidden: tuple[int, ...] = (512, 256, 128), activation: str = "relu",
 
 
 def lenet(activation: str = "relu", augment: keras.Layer | None = None,
-          name: str = "lenet") -> keras.Model:
-    """LeNet-style: conv 6@5x5 (same) -> pool -> conv 16@5x5 -> pool -> 120 -> 84 -> 10.
+          name: str = "lenet", classes: int = 10) -> keras.Model:
+    """LeNet-style: conv 6@5x5 (same) -> pool -> conv 16@5x5 -> pool -> 120 -> 84 -> `classes`.
 
     `augment` (e.g. from `augmentation()`) runs first, while training. Keras 3 runs it on a bare
     `model(x)` too, so read with `model(x, training=False)` or `predict.classify`.
@@ -41,7 +42,7 @@ def lenet(activation: str = "relu", augment: keras.Layer | None = None,
         layers.Flatten(),
         layers.Dense(120, activation=activation, name="dense1"),
         layers.Dense(84, activation=activation, name="dense2"),
-        layers.Dense(10, activation="softmax", dtype=OUTPUT_DTYPE, name="output"),
+        layers.Dense(classes, activation="softmax", dtype=OUTPUT_DTYPE, name="output"),
     ], name=name)
 
 
