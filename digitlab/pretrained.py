@@ -1,4 +1,6 @@
-"""The ready-trained model that ships inside digitlab: two networks whose probabilities it averages.
+"""The ready-trained networks that ship inside digitlab: the digit model (two networks whose
+probabilities it averages) and the network that tells `numbers` whether a piece of ink it cut is
+one whole digit.
 
 The weights are in `digitlab/weights/`, each file with its card (`.json`: recipe, data checksums,
 test accuracy, date, machine). `python -m tools.train_shipped` (in the project, not installed)
@@ -7,6 +9,7 @@ retrains them.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from pathlib import Path
@@ -14,6 +17,7 @@ from pathlib import Path
 WEIGHTS = Path(__file__).resolve().parent / "weights"
 # The recipes are `recipes.SHIPPED`, under the same names.
 MEMBERS = {name: WEIGHTS / f"{name}.keras" for name in ("lenet", "deep_cnn_128")}  # file: network
+ONE_DIGIT = WEIGHTS / "one_digit.keras"  # its recipe: `recipes.ONE_DIGIT`
 
 
 def load(path: str | os.PathLike | None = None):
@@ -36,6 +40,15 @@ def load(path: str | os.PathLike | None = None):
                                 ".keras file")
     return models.average([saving.load(file) for file in MEMBERS.values()],
                           name="digitlab_digits")
+
+
+@functools.cache
+def one_digit():
+    """The shipped network that gives the probability that a 28x28 piece of ink is one whole
+    digit (its second output), not a fragment or two run together; loaded once."""
+    from digitlab import saving
+
+    return saving.load(ONE_DIGIT)
 
 
 def cards() -> dict[str, dict]:

@@ -89,6 +89,14 @@ SHIPPED = {
 }
 
 
+# The network `numbers` asks whether a piece of ink it cut is one whole digit (a second opinion
+# the digit networks cannot give: they read a fragment as surely as a digit), trained on the
+# pieces `tools.pieces` cuts from numbers of training digits (`python -m tools.train_shipped`).
+ONE_DIGIT = Recipe("LeNet with two outputs (not one digit, one whole digit), batch 256, "
+                   "warm-up + cosine 3e-3, 5 epochs", batch_size=256, epochs=5, peak_lr=3e-3,
+                   schedule=True, build=lambda: models.lenet(classes=2, name="one_digit"))
+
+
 def fit(recipe: Recipe, model: keras.Model, train: tuple, val: tuple | None = None,
         epochs: int | None = None, every: int | None = None, seed: int = 0,
         progress: bool = True, callbacks: list | None = None) -> training.Result:

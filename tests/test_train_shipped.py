@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from digitlab import pretrained, recipes
+from digitlab import pretrained, recipes, saving
 from digitlab.training import QUICK_EXAMPLES
 from tools import train_shipped
 
@@ -23,7 +23,8 @@ def test_training_command_makes_every_member_of_the_ensemble_and_its_card(tmp_pa
     monkeypatch.setenv("DIGITLAB_QUICK", "1")  # a subset, to test the command, not the model
     members = {name: tmp_path / file.name for name, file in pretrained.MEMBERS.items()}
     monkeypatch.setattr(pretrained, "MEMBERS", members)
-    assert train_shipped.main(["--epochs", "1", "--font-digits", "1"]) == 0
+    monkeypatch.setattr(pretrained, "ONE_DIGIT", tmp_path / "one_digit.keras")
+    assert train_shipped.main(["--epochs", "1", "--font-digits", "1", "--pieces-of", "20"]) == 0
     cards = pretrained.cards()
     assert list(cards) == ["lenet", "deep_cnn_128"]
     for name, card in cards.items():
@@ -38,6 +39,11 @@ def test_training_command_makes_every_member_of_the_ensemble_and_its_card(tmp_pa
     # weights only: the optimiser state would triple the file
     assert members["lenet"].stat().st_size < 400_000
     assert pretrained.load().count_params() == 61_706 + 455_210
+    card = json.loads((tmp_path / "one_digit.json").read_text())
+    assert card["recipe"]["network"] == recipes.ONE_DIGIT.description
+    assert 0 <= card["held_out"]["accuracy"] <= 1 and card["recipe"]["training_images"] > 20
+    # LeNet with two outputs, not ten: 8 x (84 + 1) parameters fewer
+    assert saving.load(tmp_path / "one_digit.keras").count_params() == 61_706 - 8 * 85
     assert not list(tmp_path.glob(".*"))  # no temporary files left behind
 
 

@@ -1,11 +1,14 @@
-"""`python -m tools.train_shipped`: retrain the networks of the model that ships in digitlab.
+"""`python -m tools.train_shipped`: retrain the networks that ship in digitlab.
 
 The shipped model averages the probabilities of two networks, a LeNet and a deep CNN, each trained
 by its recipe in `digitlab.recipes.SHIPPED` on MNIST's training images less the 5,000 validation
 digits and on digits drawn in handwriting fonts (`handwriting.TRAINING_FONTS`, which need the
-Debian font packages `.ci/run` lists). Same seed, same machine: same weights. Each network goes to
-its file in `digitlab/weights/` with a card (`.json`) that records the recipe, the data's
-checksums, the test accuracy, the date and the machine. `--network N` trains one alone.
+Debian font packages `.ci/run` lists). A third network, `one_digit` (`recipes.ONE_DIGIT`), tells
+the number reader whether a piece of ink it cut is one whole digit; it learns from the pieces
+`tools.pieces` cuts from numbers of the same training digits. Same seed, same machine: same
+weights. Each network goes to its file in `digitlab/weights/` with a card (`.json`) that records
+the recipe, the data's checksums, its accuracy, the date and the machine. `--network N` trains
+one alone.
 """
 
 from __future__ import annotations
@@ -29,6 +32,11 @@ FONT_DIGITS = 200  # drawings of each digit in each training font
 DATA = ("MNIST's training images less the 5,000 that data.split(seed=0) holds out for "
         "validation, with {n} renderings of each digit in each of handwriting.TRAINING_FONTS; "
         "tested on MNIST's 10,000 test images")
+PIECE_NUMBERS = 20_000  # numbers of training digits whose pieces one_digit learns from
+PIECES = ("the pieces tools.pieces cuts from {n} numbers of 2-6 of MNIST's training digits less "
+          "the 5,000 validation digits, one whole digit (label 1) or not (0), whole digits "
+          "repeated {k} times to make a third; held out: the pieces of {held} numbers of the "
+          "validation digits")
 
 
 def train(out: Path, network: str, epochs: int | None = None,
@@ -51,12 +59,51 @@ def train(out: Path, network: str, epochs: int | None = None,
     training.set_seed(0)
     model = recipe.build()
     result = recipes.fit(recipe, model, (x, y), epochs=epochs, seed=0)
-    card = {
-        "recipe": {"network": recipe.description, "data": DATA.format(n=font_digits),
+    card = _card(recipe, result, DATA.format(n=font_digits), font_digits=font_digits,
+                 fonts_missing=missing_fonts, training_images=len(x))
+    card["test_accuracy"] = training.accuracy(model, x_test, y_test)
+    return _ship(model, recipe, card, out)
+
+
+def train_one_digit(out: Path, epochs: int | None = None, count: int = PIECE_NUMBERS) -> dict:
+    """Train the one-digit network on the pieces of `count` numbers, save it and its card to
+    `out`; return the card."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from tools import pieces
+
+    recipe = recipes.ONE_DIGIT
+    epochs = epochs or pick(full=recipe.epochs, quick=1)
+    held = pick(full=1000, quick=20)  # numbers of validation digits whose pieces it is tried on
+    (x_all, y_all), _ = data.load_mnist()
+    (digits, _), (held_digits, _) = data.split(x_all, y_all)
+    jobs = os.cpu_count() or 1
+    with ProcessPoolExecutor(jobs) as pool:  # seeded chunks: the same pieces however many CPUs
+        chunks = list(pool.map(pieces.make, [digits] * 20, [count // 20] * 20, range(20)))
+    x = np.concatenate([c[0] for c in chunks])
+    y = np.concatenate([c[1] for c in chunks])
+    repeat = max(1, round(0.5 * (y == 0).sum() / max((y == 1).sum(), 1)))  # wholes a third
+    x = np.concatenate([x, *[x[y == 1]] * (repeat - 1)])
+    y = np.concatenate([y, *[y[y == 1]] * (repeat - 1)])
+    x_held, y_held = pieces.make(held_digits, held, seed=10**6)
+    training.set_seed(0)
+    model = recipe.build()
+    result = recipes.fit(recipe, model, (x, y), epochs=epochs, seed=0)
+    card = _card(recipe, result, PIECES.format(n=count, k=repeat, held=held),
+                 training_images=len(x))
+    whole = keras.ops.convert_to_numpy(model(data.scale(x_held), training=False))[:, 1] >= 0.5
+    card["held_out"] = {"pieces": len(y_held), "accuracy": float(np.mean(whole == y_held)),
+                        "wholes_passed": float(whole[y_held == 1].mean()),
+                        "others_passed": float(whole[y_held == 0].mean())}
+    return _ship(model, recipe, card, out)
+
+
+def _card(recipe: recipes.Recipe, result: training.Result, source: str, **facts) -> dict:
+    """A network's card: its recipe and data, how long it trained, where and with what."""
+    return {
+        "recipe": {"network": recipe.description, "data": source,
                    "batch_size": recipe.batch_size, "epochs": len(result.history["loss"]),
-                   "peak_lr": recipe.peak_lr, "seed": 0, "font_digits": font_digits,
-                   "fonts_missing": missing_fonts, "training_images": len(x)},
-        "test_accuracy": training.accuracy(model, x_test, y_test),
+                   "peak_lr": recipe.peak_lr, "seed": 0, **facts},
         "training_seconds": round(result.seconds, 1),
         "data_sha256": {name: checksum for name, (checksum, _) in data.FILES.items()},
         "date": time.strftime("%Y-%m-%d"),
@@ -65,8 +112,12 @@ def train(out: Path, network: str, epochs: int | None = None,
         "software": {"tensorflow": __import__("tensorflow").__version__,
                      "keras": keras.__version__},
     }
-    # Ship the weights without the optimiser's state, which would triple the file: an uncompiled
-    # copy (keras.models.clone_model would compile the clone with the same optimiser).
+
+
+def _ship(model, recipe: recipes.Recipe, card: dict, out: Path) -> dict:
+    """Save `model` to `out` without its optimiser's state, which would triple the file (an
+    uncompiled copy: keras.models.clone_model would compile the clone with the same
+    optimiser), and its card beside it; return the card."""
     slim = recipe.build()
     slim.set_weights(model.get_weights())
     saving.save(slim, out, overwrite=True)
@@ -77,22 +128,28 @@ def train(out: Path, network: str, epochs: int | None = None,
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m tools.train_shipped", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--network", choices=sorted(pretrained.MEMBERS),
-                   help="train this network alone (default: every member of the ensemble)")
+    files = {**pretrained.MEMBERS, "one_digit": pretrained.ONE_DIGIT}
+    p.add_argument("--network", choices=sorted(files),
+                   help="train this network alone (default: all three)")
     p.add_argument("--out", type=Path,
                    help="where --network's model goes (default: its file in the package)")
     p.add_argument("--epochs", type=int, help="default: the recipe's")
     p.add_argument("--font-digits", type=int, default=FONT_DIGITS, metavar="N",
                    help=f"renderings of each digit in each training font (default {FONT_DIGITS}"
                         ", 0: none)")
+    p.add_argument("--pieces-of", type=int, default=PIECE_NUMBERS, metavar="N",
+                   help=f"numbers whose pieces one_digit learns from (default {PIECE_NUMBERS})")
     args = p.parse_args(argv)
     if args.network is None and args.out is not None:
-        p.error("--out needs --network: the ensemble's members go to their files in the package")
-    jobs = {args.network: args.out or pretrained.MEMBERS[args.network]} if args.network \
-        else pretrained.MEMBERS
+        p.error("--out needs --network: the shipped networks go to their files in the package")
+    jobs = {args.network: args.out or files[args.network]} if args.network else files
     for network, out in jobs.items():
-        card = train(out, network, args.epochs, args.font_digits)
-        print(f"saved {out}: test accuracy {card['test_accuracy']:.2%}")
+        if network == "one_digit":
+            card = train_one_digit(out, args.epochs, args.pieces_of)
+            print(f"saved {out}: {card['held_out']['accuracy']:.2%} of held-out pieces right")
+        else:
+            card = train(out, network, args.epochs, args.font_digits)
+            print(f"saved {out}: test accuracy {card['test_accuracy']:.2%}")
     return 0
 
 

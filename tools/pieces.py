@@ -1,0 +1,113 @@
+"""The pieces of ink that `digitlab.numbers` cuts a number into, labelled: one whole digit, or
+not (a fragment of one, or parts of two run together).
+
+The number reader cuts ink wider than a digit along least-ink seams and reads every way of
+cutting it. The digit network reads a fragment as surely as a whole digit (a 9 without the left
+of its loop is a sure 7), so a second network learns to tell the two apart. Its examples are made
+here the way the reader makes them: numbers of MNIST training digits written with gaps that vary
+from wide to touching, photographed, found by the reader's own first steps and cut by its own
+`joins` and `splits`. A piece holding at least `WHOLE` of one digit's ink and at most `STRAY` of
+another's is one digit; one with less than `PART` of any digit, or more than `BOTH` of each of
+two, is not; the rest are ambiguous and left out.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image
+
+from tools.numbers import HEIGHT, _columns, _touching, photo
+
+WHOLE, STRAY = 0.9, 0.08  # one digit: nearly all of it, hardly any of its neighbour
+PART, BOTH = 0.7, 0.2  # not one digit: a fragment, or a good share of two
+WAYS = 4  # ways of cutting each candidate that are kept (at random), so no candidate dominates
+
+
+def written(digits: np.ndarray, rng: np.random.Generator) -> list[np.ndarray]:
+    """`digits` written in a row on a page, each gap wide, tight, touching or overlapping:
+    each digit's ink on the page, as its own sheet."""
+    glyphs = [_columns(d) for d in digits]
+    lefts, x = [], 0
+    for i, glyph in enumerate(glyphs):
+        lefts.append(x)
+        if i + 1 == len(glyphs):
+            break
+        kind = rng.choice(4, p=[0.3, 0.25, 0.35, 0.1])  # wide, tight, touching, overlapping
+        if kind < 2:
+            x += glyph.shape[1] + int(rng.uniform(*[(0.15, 0.5), (0.0, 0.1)][kind]) * HEIGHT)
+        else:
+            x += max(1, _touching(glyph, glyphs[i + 1]) - (kind == 3) * int(
+                rng.uniform(0, 0.12) * HEIGHT))
+    margins = [int(rng.uniform(0.5, 1.6) * HEIGHT) for _ in range(4)]
+    width = max(left + glyph.shape[1] for left, glyph in zip(lefts, glyphs, strict=True))
+    sheets = []
+    for left, glyph in zip(lefts, glyphs, strict=True):
+        ink = np.zeros((glyph.shape[0], width), np.float32)
+        ink[:, left:left + glyph.shape[1]] = glyph
+        sheets.append(np.pad(ink, ((margins[0], margins[1]), (margins[2], margins[3]))))
+    return sheets
+
+
+def label(part: np.ndarray, box: tuple, own: list[np.ndarray]) -> int | None:
+    """1 if the piece (cropped ink at `box`) is one whole digit, 0 if it is not, None if it is
+    neither clearly; `own` is each digit's ink where the piece was found."""
+    left, top, right, bottom = box
+    kept = part > 0.05
+    shares = sorted(float(o[top:bottom, left:right][kept].sum()) / max(float(o.sum()), 1e-6)
+                    for o in own)
+    if shares[-1] >= WHOLE and (len(shares) == 1 or shares[-2] <= STRAY):
+        return 1
+    if shares[-1] < PART or (len(shares) > 1 and shares[-2] > BOTH):
+        return 0
+    return None
+
+
+def from_number(digits: np.ndarray, rng: np.random.Generator):
+    """The pieces the reader would read in a photo of `digits` written in a row, as 28x28
+    images, with their labels (1: one whole digit)."""
+    from digitlab import numbers, preprocess
+    from digitlab.page import find_ink
+
+    sheets = written(digits, rng)
+    grey = preprocess.grey_image(photo(np.max(sheets, axis=0)), side=numbers.SIDE)
+    size = grey.shape[::-1]
+    amount, _, clean, labels, found, height = find_ink(grey)
+    levelled, labels, height, tilt, cands = numbers.candidates(amount, clean, labels, found,
+                                                               height)
+    if tilt or not cands:  # turned: the digits' sheets would no longer line up
+        return [], []
+    # Each digit's ink where the reader found ink: its faint rim, which the reader leaves out,
+    # would otherwise count as a part of the digit that every piece misses.
+    own = [np.where(levelled > 0.05, np.asarray(Image.fromarray(s).resize(
+        size, Image.Resampling.BOX)), 0) for s in sheets]
+    ways = numbers.joins(cands, levelled, labels, height)
+    cut = []
+    for i, j, _, inks in ways:
+        if j == i + 1:
+            split = numbers.splits(i, inks[0], height)
+            cut += [split[k] for k in rng.permutation(len(split))[:WAYS]]
+    images, ys, seen = [], [], set()
+    for *_, inks in ways + cut:
+        for part, box in inks:
+            if box in seen:  # the same piece, cut out by another way too
+                continue
+            seen.add(box)
+            y = label(part, box, own)
+            if y is not None:
+                images.append(numbers.at_row_scale(part, height))
+                ys.append(y)
+    return images, ys
+
+
+def make(digits: np.ndarray, count: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """The pieces of `count` numbers of 2 to 6 of `digits` (MNIST's uint8 28x28), as the reader
+    reads them (28x28 uint8), and their labels (1: one whole digit)."""
+    rng = np.random.default_rng(seed)
+    images, labels = [], []
+    for _ in range(count):
+        chosen = digits[rng.choice(len(digits), int(rng.integers(2, 7)), replace=False)]
+        got, ys = from_number(chosen, rng)
+        images += got
+        labels += ys
+    images = np.stack(images) if images else np.zeros((0, 28, 28), np.float32)
+    return (images * 255).round().astype(np.uint8), np.array(labels, np.int64)
