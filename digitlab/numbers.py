@@ -37,6 +37,8 @@ SHORT_COST = 10.0  # and per digit height it is shorter than 0.7 of the row's di
 CUT_COST = 2.0  # a split's cost per stroke beyond the first that its cut goes through
 SPLIT_COST = 3.0  # and per quarter digit height the piece is narrower than so many digits,
 PAIR_WIDTH = 1.2  # where two digits side by side are this many digit heights wide
+NARROW = 0.5  # pieces wider than this many digit heights that look like no one digit are cut
+WHOLE_POWER = 0.08  # a cut digit is no surer than this power of its being one whole digit
 
 
 @dataclass
@@ -231,19 +233,44 @@ def splits(i: int, whole: tuple, height: float):
     return ways
 
 
-def _score(model, ways: list) -> list:
-    """Each way read by the network: (first, end, score, [(prediction, box)]), its score the
-    log of its digits' joint probability less its cost."""
-    images = [preprocess.to_mnist(ink) for _, _, _, inks in ways for ink, _ in inks]
-    read = iter(predict.classify(model, np.stack(images)) if images else [])
+def at_row_scale(ink: np.ndarray, height: float) -> np.ndarray:
+    """A piece of ink as `one_digit` sees it: scaled as the row's digits are to MNIST's 20
+    pixels, not to its own size, so that a fragment stays small and two digits stay wide
+    (cut to 28x28 about its centre of mass)."""
+    factor = 20 / height
+    size = (max(1, round(ink.shape[1] * factor)), max(1, round(ink.shape[0] * factor)))
+    small = np.asarray(Image.fromarray(ink.astype(np.float32)).resize(
+        size, Image.Resampling.BOX if factor < 1 else Image.Resampling.BILINEAR))
+    cy, cx = ndimage.center_of_mass(small)
+    canvas = np.zeros((28, 28), np.float32)
+    top, left = round(14 - cy), round(14 - cx)  # where the piece's corner goes
+    rows = slice(max(0, top), min(28, top + size[1]))
+    cols = slice(max(0, left), min(28, left + size[0]))
+    canvas[rows, cols] = small[rows.start - top:rows.stop - top, cols.start - left:cols.stop - left]
+    return np.clip(canvas / max(float(canvas.max()), 1e-6), 0, 1)
+
+
+def _score(model, one_digit, ways: list, height: float) -> list:
+    """Each way read by the networks: (first, end, score, [(prediction, box, whole)]), where
+    `whole` is the probability that `one_digit` gives the piece of being one whole digit. Its
+    score: the log of its digits' joint probability, and of their being whole, less its
+    cost."""
+    cut = [ink for _, _, _, inks in ways for ink, _ in inks]
+    read = iter(predict.classify(model, np.stack([preprocess.to_mnist(k) for k in cut]))
+                if cut else [])
+    whole = iter(predict.classify(one_digit, np.stack([at_row_scale(k, height) for k in cut]))
+                 if cut else [])
     scored = []
     for i, j, cost, inks in ways:
-        got = [(next(read), box) for _, box in inks]
-        scored.append((i, j, sum(np.log(max(p.confidence, 1e-9)) for p, _ in got) - cost, got))
+        got = [(next(read), box, float(next(whole).probabilities[1])) for _, box in inks]
+        score = sum(np.log(max(p.confidence, 1e-9)) + np.log(max(w, 1e-9))
+                    for p, _, w in got) - cost
+        scored.append((i, j, score, got))
     return scored
 
 
-def best_reading(model, cands: list[Candidate], amount, labels, height: float) -> list:
+def best_reading(model, one_digit, cands: list[Candidate], amount, labels, height: float
+                 ) -> list:
     """The way to read a run of digit candidates that the network is surest of: the most
     probable (the product of its digits' confidences), less the costs of unlikely widths and
     of cuts through several strokes. A candidate is tried cut into several digits only where
@@ -252,24 +279,26 @@ def best_reading(model, cands: list[Candidate], amount, labels, height: float) -
     holds among all the ways to read those candidates (`_agreement`): two cuts that read a
     digit differently leave neither sure."""
     whole = joins(cands, amount, labels, height)
-    scored = _score(model, whole)
+    scored = _score(model, one_digit, whole, height)
     doubtful = [(i, inks[0]) for (i, j, _, inks), (_, _, _, got) in zip(whole, scored,
                                                                          strict=True)
-                if j == i + 1 and _doubtful(inks[0][1], got[0][0].confidence, height)]
-    scored += _score(model, [way for i, ink in doubtful for way in splits(i, ink, height)])
+                if j == i + 1 and _doubtful(inks[0][1], got[0][0].confidence, got[0][2], height)]
+    scored += _score(model, one_digit,
+                     [way for i, ink in doubtful for way in splits(i, ink, height)], height)
     evidence = {}  # (first, end) -> {text: the score of its best way}
     for i, j, score, got in scored:
         texts = evidence.setdefault((i, j), {})
-        text = "".join(str(p.digit) for p, _ in got)
+        text = "".join(str(p.digit) for p, _, _ in got)
         texts[text] = max(score, texts.get(text, -np.inf))
     best = {0: (0.0, [])}  # candidates read so far -> (score, glyphs)
     for end in range(1, len(cands) + 1):
         options = []
         for i, j, score, got in scored:
             if j == end and i in best:
-                text = "".join(str(p.digit) for p, _ in got)
-                glyphs = [(p, box, _agreement(evidence[i, j], text, k))
-                          for k, (p, box) in enumerate(got)]
+                text = "".join(str(p.digit) for p, _, _ in got)
+                glyphs = [(p, box, min(_agreement(evidence[i, j], text, k),
+                                       w ** WHOLE_POWER if len(evidence[i, j]) > 1 else 1.0))
+                          for k, (p, box, w) in enumerate(got)]
                 options.append((best[i][0] + score, best[i][1] + glyphs))
         if options:
             best[end] = max(options, key=lambda o: o[0])
@@ -305,29 +334,43 @@ def second_look(model, read: list) -> list:
     return looked
 
 
-def _doubtful(box: tuple, confidence: float, height: float) -> bool:
+def _doubtful(box: tuple, confidence: float, whole: float, height: float) -> bool:
     """Whether ink read as one digit might hold more: wider than a digit, or wide enough for
-    two narrow ones and read without conviction."""
+    two narrow ones and read without conviction, or not looking like one digit."""
     width = box[2] - box[0]
-    return width > height or (width > SPLIT_WIDTH * height and confidence < 0.9)
+    return width > height or (width > SPLIT_WIDTH * height and confidence < 0.9) or (
+        width > NARROW * height and whole < 0.5)
 
 
-def read(model, source, min_confidence: float = MIN_CONFIDENCE, steps: bool = False
-         ) -> Reading:
-    """Read the handwritten number in a picture (path, file contents, PIL image or array)."""
-    grey = preprocess.grey_image(source, side=SIDE)
-    amount, mask, clean, labels, found, height = find_ink(grey)
-    if height < MIN_HEIGHT and max(grey.shape) >= SIDE:  # small on a big page: look closer
-        grey = preprocess.grey_image(source, side=min(MAX_SIDE, round(
-            max(grey.shape) * MIN_HEIGHT / height)))
-        amount, mask, clean, labels, found, height = find_ink(grey)
+def candidates(amount, clean, labels, found, height: float):
+    """Steps 4 and 5: the ink levelled, its pieces' labels, the digits' height, the angle
+    turned, and the row's candidates for characters, left to right."""
     levelled, labels, found, height, row, tilt = level(np.where(clean, amount, 0), labels,
                                                        found, height)
     row_top = float(np.median([p.top for p in row]))
     row_bottom = float(np.median([p.bottom for p in row]))
     cands = [Candidate(members, mark(members, row_top, row_bottom, height))
              for members in groups(row, others(found, row), height)]
-    cands = _keep_marks_in_place([c for c in cands if c.kind], height)
+    return levelled, labels, height, tilt, _keep_marks_in_place([c for c in cands if c.kind],
+                                                               height)
+
+
+def read(model, source, min_confidence: float = MIN_CONFIDENCE, steps: bool = False,
+         one_digit=None) -> Reading:
+    """Read the handwritten number in a picture (path, file contents, PIL image or array) with
+    the digit network `model`, asking `one_digit` (default: the shipped one) which pieces are
+    whole digits."""
+    if one_digit is None:
+        from digitlab import pretrained
+
+        one_digit = pretrained.one_digit()
+    grey = preprocess.grey_image(source, side=SIDE)
+    amount, mask, clean, labels, found, height = find_ink(grey)
+    if height < MIN_HEIGHT and max(grey.shape) >= SIDE:  # small on a big page: look closer
+        grey = preprocess.grey_image(source, side=min(MAX_SIDE, round(
+            max(grey.shape) * MIN_HEIGHT / height)))
+        amount, mask, clean, labels, found, height = find_ink(grey)
+    levelled, labels, height, tilt, cands = candidates(amount, clean, labels, found, height)
     scale = _original_scale(source, grey)
     glyphs, run = [], []
     for cand in [*cands, None]:  # runs of digit candidates, read together, between marks
@@ -335,7 +378,7 @@ def read(model, source, min_confidence: float = MIN_CONFIDENCE, steps: bool = Fa
             run.append(cand)
             continue
         for probabilities, box, confidence in second_look(
-                model, best_reading(model, run, levelled, labels, height)):
+                model, best_reading(model, one_digit, run, levelled, labels, height)):
             digit = int(probabilities.argmax())
             glyphs.append(Glyph(str(digit) if confidence >= min_confidence else "?",
                                 _box(box, grey.shape, levelled.shape, tilt, scale),
