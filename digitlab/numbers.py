@@ -7,10 +7,13 @@ around it, lines and frames out, the row of digit-sized pieces, the row levelled
 
 5. the row's pieces that share most of their width are one digit (the bar of a 5, a digit cut by
    a ruled line); a dot low between digits is ".", a short bar before the number "-" (`mark`);
-6. a piece wider than one digit is cut along least-ink seams and every way of reading it is
-   scored by the network (recognition-driven segmentation, `best_reading`); a digit's
-   confidence is capped by how much of the evidence its reading holds (`_agreement`), unsure
-   digits get a `second_look`, and below `min_confidence` a digit reads "?".
+6. a piece wider than one digit, or one that the one-digit network (`pretrained.one_digit`)
+   says is no one whole digit, is cut along least-ink seams, and every way of reading it is
+   scored by both networks: how surely each piece reads as a digit, and how surely it is one
+   whole digit, not a fragment or two run together (recognition-driven segmentation,
+   `best_reading`); a digit's confidence is capped by how much of the evidence its reading
+   holds (`_agreement`) and, where cuts competed, by how whole it looks; unsure digits get a
+   `second_look`, and below `min_confidence` a digit reads "?".
 """
 
 from __future__ import annotations
@@ -34,11 +37,15 @@ MIN_CONFIDENCE = 0.7  # below this a digit reads "?" (chosen on validation digit
 SPLIT_WIDTH = 0.8  # pieces wider than this many digit heights may hold two or more digits
 WIDE_COST = 20.0  # a reading's cost per digit height a digit is wider than it is tall
 SHORT_COST = 10.0  # and per digit height it is shorter than 0.7 of the row's digits
-CUT_COST = 2.0  # a split's cost per stroke beyond the first that its cut goes through
-SPLIT_COST = 3.0  # and per quarter digit height the piece is narrower than so many digits,
+CUT_COST = 1.0  # a split's cost per stroke beyond the first that its cut goes through
+SPLIT_COST = 1.0  # and per quarter digit height the piece is narrower than so many digits,
 PAIR_WIDTH = 1.2  # where two digits side by side are this many digit heights wide
+REACH = 0.7  # a cut is looked for up to this share of a digit's width either side of even,
+SLICES = 6  # in this many slices of that span (two for a piece cut in three or four), each
+SLICES_MORE = 2  # with its own least-ink seam; and one seam across the middle
 NARROW = 0.5  # pieces wider than this many digit heights that look like no one digit are cut
-WHOLE_POWER = 0.08  # a cut digit is no surer than this power of its being one whole digit
+WHOLE_POWER = 0.08  # a digit of a contested cut is no surer than this power of its being one
+# whole digit: one the one-digit network gives less than 1% reads "?"
 
 
 @dataclass
@@ -154,14 +161,17 @@ def _seam(solid: np.ndarray, lo: int, hi: int) -> np.ndarray:
 
 def _cuts(solid: np.ndarray, parts: int) -> list[list[np.ndarray]]:
     """Ways to cut ink into `parts` side by side: for each cut, the seam through the least ink
-    near its even division, and the best seams just left and just right of it."""
+    in each slice of the span around its even division (a 1 beside an 8 meets it far from
+    the middle), and across the middle."""
     width = solid.shape[1]
     step = width / parts
     options = []
     for k in range(1, parts):
         centre = k * step
-        windows = [(centre - 0.3 * step, centre + 0.3 * step), (centre - 0.3 * step, centre),
-                   (centre, centre + 0.3 * step)]
+        slices = SLICES if parts == 2 else SLICES_MORE
+        edges = centre + np.linspace(-REACH, REACH, slices + 1) * step
+        windows = [*zip(edges[:-1], edges[1:], strict=True),
+                   (centre - 0.3 * step, centre + 0.3 * step)]
         seams = [_seam(solid, max(1, int(lo)), min(width - 1, int(hi)))
                  for lo, hi in windows if int(hi) - int(lo) >= 2]
         unique = {tuple(seam): seam for seam in seams}  # the same seam, found twice, once
