@@ -40,7 +40,7 @@ def find_ink(grey: np.ndarray):
     if (cleaner != clean).any():
         clean = cleaner
         labels, found = pieces(clean)
-    strays = frames(found) + at_the_edge(found, clean.shape, height)
+    strays = frames(found) + at_the_edge(found, labels, height)
     if strays:
         clean = clean & ~np.isin(labels, [p.label for p in strays])
         labels, found = pieces(clean)
@@ -179,11 +179,15 @@ def frames(found: list[Piece]) -> list[Piece]:
         and p.right < f.right and p.height > 0.3 * f.height for p in found)]
 
 
-def at_the_edge(found: list[Piece], shape: tuple[int, int], height: float) -> list[Piece]:
-    """Small pieces cut by the picture's edge: the tip of a shadow or an object reaching in,
-    too small to be a digit, and too far out to be a point or a sign."""
-    return [p for p in found if p.height < 0.55 * height and (
-        p.top == 0 or p.left == 0 or p.bottom == shape[0] or p.right == shape[1])]
+def at_the_edge(found: list[Piece], labels: np.ndarray, height: float) -> list[Piece]:
+    """Pieces cut by the picture's edge that are no digit: small ones (the tip of a shadow or
+    an object reaching in, too small to be a digit, too far out to be a point or a sign), and
+    ones that run along the edge for half a digit's height or more (the side of a phone or a
+    sleeve: a digit cut by the edge meets it in a stroke's width or two)."""
+    edges = [labels[0], labels[-1], labels[:, 0], labels[:, -1]]
+    along = np.max([np.bincount(edge, minlength=len(found) + 1) for edge in edges], axis=0)
+    return [p for p in found if along[p.label] and (
+        p.height < 0.55 * height or along[p.label] >= 0.5 * height)]
 
 
 def digit_height(found: list[Piece]) -> float:
