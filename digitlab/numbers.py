@@ -96,29 +96,33 @@ class Candidate:
 
 def mark(members: list[Piece], row_top: float, row_bottom: float, height: float) -> str:
     """"." for a dot low in the row, "-" for a short bar across its middle, "digit" for what
-    may be (part of) a digit, "" for a speck to drop."""
+    may be (part of) a digit, "small" for what may be a digit written small, "" for a speck
+    to drop."""
     p = members[0]
     if len(members) > 1 or p.height >= 0.55 * height:  # on a digit, or as tall as one
         return "digit"
     share = ((p.top + p.bottom) / 2 - row_top) / max(row_bottom - row_top, 1)  # 0 top, 1 bottom
-    if p.width >= 1.8 * p.height and 0.25 * height <= p.width <= 1.3 * height \
-            and 0.25 <= share <= 0.8:
-        return "-"
+    if p.width >= 1.8 * p.height and p.height <= 0.35 * height \
+            and 0.25 * height <= p.width <= 1.3 * height and 0.25 <= share <= 0.8:
+        return "-"  # a bar, not a flat digit written small
     if max(p.width, p.height) <= 0.35 * height and p.width <= 2.5 * p.height and share >= 0.7:
         return "."
+    if max(p.width, p.height) >= 0.4 * height:
+        return "small"  # a digit written small, if it stands between digits
     return ""  # a speck, a printed letter, a stray mark
 
 
 def _keep_marks_in_place(cands: list[Candidate], height: float) -> list[Candidate]:
-    """A "." only between digits and a "-" only just before the first digit (less than a
-    digit's height before it); elsewhere they are specks or stray marks."""
+    """A "." or a small digit only between digits, and a "-" only just before the first digit
+    (less than a digit's height before it); elsewhere they are specks or stray marks."""
     digits = [i for i, c in enumerate(cands) if c.kind == "digit"]
     if not digits:
         return []
     first, last = digits[0], digits[-1]
-    return [c for i, c in enumerate(cands) if c.kind == "digit"
-            or (c.kind == "." and first < i < last)
+    kept = [c for i, c in enumerate(cands) if c.kind == "digit"
+            or (c.kind in (".", "small") and first < i < last)
             or (c.kind == "-" and i == first - 1 and cands[first].left - c.right < height)]
+    return [Candidate(c.members) if c.kind == "small" else c for c in kept]
 
 
 def _ink(amount: np.ndarray, labels: np.ndarray, members: list[Piece], left: int, right: int

@@ -144,6 +144,35 @@ def test_a_cut_digit_that_looks_like_no_whole_digit_reads_a_question_mark(model,
 
 
 @needs_real_mnist
+def test_the_side_of_an_object_along_the_edge_is_not_a_digit(model, clean):
+    """A phone's dark side along the photo's left edge, a digit's height long or the whole
+    edge, was read as the number `1` (or turned the row on end): it meets the edge along its
+    length, where a digit cut by the edge meets it in a stroke or two."""
+    picture, truth = written(clean, "31985")
+    for top in (0, picture.shape[0] // 3):
+        dark = picture.copy()
+        dark[top:, :10] = 0.08
+        assert numbers.read(model, dark).text == truth, top
+
+
+@needs_real_mnist
+def test_a_digit_written_small_between_digits_is_read_not_dropped(model, clean):
+    """A 2 written half as tall as its neighbours in `6239` was dropped as a speck (or taken
+    for a minus sign inside the number), and `639` came out sure of itself."""
+    rows = np.flatnonzero(clean[2].max(axis=1) > 30)
+    small = np.zeros((28, 28), np.uint8)
+    squashed = Image.fromarray(clean[2][rows.min():rows.max() + 1]).resize((28, 10))
+    small[14:24] = np.asarray(squashed)  # on the baseline, half as tall
+    digits = np.stack([clean[6], small, clean[3], clean[9]])
+    rng = np.random.default_rng(0)
+    sheet, _ = grid.page(grid.write(digits, np.array([6, 2, 3, 9]), rng), rng)
+    reading = numbers.read(model, grid.photo(sheet))
+    assert len(reading.glyphs) == 4 and reading.text[0] + reading.text[2:] == "639", \
+        reading.text
+    assert reading.text[1] in "2?", reading.text
+
+
+@needs_real_mnist
 def test_lined_paper_is_not_read_as_ones(model, clean):
     """`1961` on lined paper was read `111111`."""
     picture, truth = grid.lined(*digits_of(clean, "1961"), np.random.default_rng(0))
