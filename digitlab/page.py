@@ -208,16 +208,20 @@ def number_row(found: list[Piece], height: float) -> list[Piece]:
     """The pieces the size of the number's digits (0.55 to 2.5 times their height), and of
     those the run without a gap wider than 1.5 digit heights that holds the most ink: smaller
     print, specks and marks far from the number drop out."""
-    tall = sorted((p for p in found if 0.55 * height <= p.height <= 2.5 * height
-                   and p.width <= 12 * height), key=lambda p: p.left)
+    tall = [p for p in found if 0.55 * height <= p.height <= 2.5 * height
+            and p.width <= 12 * height]
     if not tall:
         raise NoDigitFound("no number found: no piece of ink is the size of a digit")
-    runs, right = [[tall[0]]], tall[0].right
-    for p in tall[1:]:
-        if p.left - right > 1.5 * height:
+    # Smaller pieces bridge a gap without joining the row: a faint digit in bits between two
+    # runs of whole ones keeps them one number.
+    bits = [p for p in found if 0.25 * height <= p.height < 0.55 * height]
+    runs, right = [[]], None
+    for p in sorted(tall + bits, key=lambda p: p.left):
+        if right is not None and p.left - right > 1.5 * height:
             runs.append([])
-        runs[-1].append(p)
-        right = max(right, p.right)
+        if p.height >= 0.55 * height:
+            runs[-1].append(p)
+        right = p.right if right is None else max(right, p.right)
     return max(runs, key=lambda run: sum(p.mass for p in run))
 
 

@@ -173,6 +173,21 @@ def test_a_digit_written_small_between_digits_is_read_not_dropped(model, clean):
 
 
 @needs_real_mnist
+def test_a_digit_in_bits_between_wide_gaps_keeps_the_number_whole(model, clean):
+    """`4032` written wide apart, its 3 so faint that it broke in two small bits: the 2 beyond
+    them was dropped as a mark far from the number, and `40` came out sure of itself."""
+    broken = clean[3].copy()
+    rows = np.flatnonzero(broken.max(axis=1) > 30)
+    middle = (rows.min() + rows.max()) // 2
+    broken[middle - 2:middle + 3] = 0  # its waist gone: a top and a bottom bit
+    digits = np.stack([clean[4], clean[0], broken, clean[2]])
+    rng = np.random.default_rng(0)
+    sheet, _ = grid.page(grid.write(digits, np.array([4, 0, 3, 2]), rng, gap=0.9), rng)
+    reading = numbers.read(model, grid.photo(sheet))
+    assert reading.text.startswith("40") and reading.text.endswith("2"), reading.text
+
+
+@needs_real_mnist
 def test_lined_paper_is_not_read_as_ones(model, clean):
     """`1961` on lined paper was read `111111`."""
     picture, truth = grid.lined(*digits_of(clean, "1961"), np.random.default_rng(0))
