@@ -1,4 +1,5 @@
-"""How each network is trained: the lessons' fast recipes and the shipped model's.
+"""How each network is trained: the lessons' fast recipes, the shipped model's and the one-digit
+network's.
 
 The fast recipes change how, not what, the classic tutorials trained (`python -m tools.bench`
 times them side by side): the same networks and data, bigger batches (fewer, cheaper steps on a
