@@ -285,13 +285,14 @@ def _score(model, one_digit, ways: list, height: float) -> list:
 
 def best_reading(model, one_digit, cands: list[Candidate], amount, labels, height: float
                  ) -> list:
-    """The way to read a run of digit candidates that the network is surest of: the most
-    probable (the product of its digits' confidences), less the costs of unlikely widths and
-    of cuts through several strokes. A candidate is tried cut into several digits only where
-    reading it whole is in doubt: wider than a digit, or read unsure. [(prediction, box,
-    agreement)] left to right, where the agreement is the share of the evidence its reading
-    holds among all the ways to read those candidates (`_agreement`): two cuts that read a
-    digit differently leave neither sure."""
+    """The way to read a run of digit candidates that the networks are surest of: the most
+    probable (the product of its digits' confidences and of their being whole digits), less
+    the costs of unlikely widths and of cuts through several strokes. A candidate is tried cut
+    into several digits only where reading it whole is in doubt: wider than a digit, read
+    unsure, or not looking like one whole digit. [(prediction, box, agreement)] left to right,
+    where the agreement is the share of the evidence its reading holds among all the ways to
+    read those candidates (`_agreement`): two cuts that read a digit differently leave neither
+    sure; where cuts competed, it is no more than `WHOLE_POWER` of the digit's being whole."""
     whole = joins(cands, amount, labels, height)
     scored = _score(model, one_digit, whole, height)
     doubtful = [(i, inks[0]) for (i, j, _, inks), (_, _, _, got) in zip(whole, scored,
