@@ -32,7 +32,8 @@ FONT_DIGITS = 200  # drawings of each digit in each training font
 DATA = ("MNIST's training images less the 5,000 that data.split(seed=0) holds out for "
         "validation, with {n} renderings of each digit in each of handwriting.TRAINING_FONTS; "
         "tested on MNIST's 10,000 test images")
-PIECE_NUMBERS = 20_000  # numbers of training digits whose pieces one_digit learns from
+PIECE_NUMBERS = 20_000  # numbers of training digits whose pieces one_digit learns from,
+CHUNKS = 20  # made in this many seeded chunks: the same pieces however many CPUs share them
 PIECES = ("the pieces tools.pieces cuts from {n} numbers of 2-6 of MNIST's training digits less "
           "the 5,000 validation digits, one whole digit (label 1) or not (0), whole digits "
           "repeated {k} times to make a third; held out: the pieces of {held} numbers of the "
@@ -77,9 +78,9 @@ def train_one_digit(out: Path, epochs: int | None = None, count: int = PIECE_NUM
     held = pick(full=1000, quick=20)  # numbers of validation digits whose pieces it is tried on
     (x_all, y_all), _ = data.load_mnist()
     (digits, _), (held_digits, _) = data.split(x_all, y_all)
-    jobs = os.cpu_count() or 1
-    with ProcessPoolExecutor(jobs) as pool:  # seeded chunks: the same pieces however many CPUs
-        chunks = list(pool.map(pieces.make, [digits] * 20, [count // 20] * 20, range(20)))
+    sizes = [count // CHUNKS + (i < count % CHUNKS) for i in range(CHUNKS)]
+    with ProcessPoolExecutor(os.cpu_count() or 1) as pool:
+        chunks = list(pool.map(pieces.make, [digits] * CHUNKS, sizes, range(CHUNKS)))
     x = np.concatenate([c[0] for c in chunks])
     y = np.concatenate([c[1] for c in chunks])
     repeat = max(1, round(0.5 * (y == 0).sum() / max((y == 1).sum(), 1)))  # wholes a third
