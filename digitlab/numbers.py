@@ -251,15 +251,12 @@ def at_row_scale(ink: np.ndarray, height: float) -> np.ndarray:
     """A piece of ink as `one_digit` sees it: scaled as the row's digits are to MNIST's 20
     pixels, not to its own size, so that a fragment stays small and two digits stay wide
     (cut to 28x28 about its centre of mass)."""
-    factor = 20 / height
-    size = (max(1, round(ink.shape[1] * factor)), max(1, round(ink.shape[0] * factor)))
-    small = np.asarray(Image.fromarray(ink.astype(np.float32)).resize(
-        size, Image.Resampling.BOX if factor < 1 else Image.Resampling.BILINEAR))
+    small = preprocess.scaled(ink, 20 / height)
     cy, cx = ndimage.center_of_mass(small)
     canvas = np.zeros((28, 28), np.float32)
     top, left = round(14 - cy), round(14 - cx)  # where the piece's corner goes
-    rows = slice(max(0, top), min(28, top + size[1]))
-    cols = slice(max(0, left), min(28, left + size[0]))
+    rows = slice(max(0, top), min(28, top + small.shape[0]))
+    cols = slice(max(0, left), min(28, left + small.shape[1]))
     canvas[rows, cols] = small[rows.start - top:rows.stop - top, cols.start - left:cols.stop - left]
     return np.clip(canvas / max(float(canvas.max()), 1e-6), 0, 1)
 

@@ -318,18 +318,22 @@ def crop(amount: np.ndarray) -> np.ndarray:
 def to_mnist(cropped: np.ndarray) -> np.ndarray:
     """Scale the longer side to 20 pixels (anti-aliased) with MNIST-like strokes, then place the
     digit in 28x28 with its centre of mass at the centre."""
-    height, width = cropped.shape
-    factor = 20 / max(height, width)
-    cropped = _thicken(cropped, factor)
-    size = (max(1, round(width * factor)), max(1, round(height * factor)))
-    small = np.asarray(Image.fromarray(cropped.astype(np.float32)).resize(
-        size, Image.Resampling.BOX if factor < 1 else Image.Resampling.BILINEAR))
+    factor = 20 / max(cropped.shape)
+    small = scaled(_thicken(cropped, factor), factor)
     field = np.zeros((28, 28), np.float32)
-    top, left = (28 - size[1]) // 2, (28 - size[0]) // 2
-    field[top:top + size[1], left:left + size[0]] = small
+    top, left = (28 - small.shape[0]) // 2, (28 - small.shape[1]) // 2
+    field[top:top + small.shape[0], left:left + small.shape[1]] = small
     cy, cx = ndimage.center_of_mass(field)
     field = ndimage.shift(field, (14 - cy, 14 - cx), order=1, mode="constant")
     return np.clip(field / max(field.max(), 1e-6), 0, 1).astype(np.float32)
+
+
+def scaled(ink: np.ndarray, factor: float) -> np.ndarray:
+    """`ink` scaled by `factor`, a pixel each way at least: averaged over boxes when shrinking
+    (so that no thin stroke falls between samples), bilinear when growing."""
+    size = (max(1, round(ink.shape[1] * factor)), max(1, round(ink.shape[0] * factor)))
+    return np.asarray(Image.fromarray(ink.astype(np.float32)).resize(
+        size, Image.Resampling.BOX if factor < 1 else Image.Resampling.BILINEAR))
 
 
 def _thicken(cropped: np.ndarray, factor: float) -> np.ndarray:
