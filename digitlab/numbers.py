@@ -19,6 +19,7 @@ around it, lines and frames out, the row of digit-sized pieces, the row levelled
 from __future__ import annotations
 
 import io
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -29,6 +30,7 @@ from digitlab import predict, preprocess
 from digitlab.page import Piece, find_ink, groups, level, others
 from digitlab.preprocess import NoDigitFound
 
+_HELPER = ThreadPoolExecutor(1, thread_name_prefix="digit-networks")  # see `_score`
 SIDE = 384  # working resolution: digits of a ten-digit number across the photo keep 30+ pixels
 SECOND_LOOK = 0.99  # digits read less surely than this are read again, moved a pixel each way
 MIN_HEIGHT = 32  # digits shorter than this at that size are looked at again, closer,
@@ -267,10 +269,15 @@ def _score(model, one_digit, ways: list, height: float) -> list:
     score: the log of its digits' joint probability, and of their being whole, less its
     cost."""
     cut = [ink for _, _, _, inks in ways for ink, _ in inks]
-    read = iter(predict.classify(model, np.stack([preprocess.to_mnist(k) for k in cut]))
-                if cut else [])
-    whole = iter(predict.classify(one_digit, np.stack([at_row_scale(k, height) for k in cut]))
-                 if cut else [])
+    if not cut:
+        return [(i, j, -cost, []) for i, j, cost, _ in ways]
+    # The digit networks read in a second thread (TensorFlow lets go of Python's lock as it
+    # works) while this one scales the pieces for the one-digit network and runs it: the same
+    # results, a millisecond or so sooner on two cores.
+    digits = np.stack([preprocess.to_mnist(k) for k in cut])
+    reading = _HELPER.submit(predict.classify, model, digits)
+    whole = iter(predict.classify(one_digit, np.stack([at_row_scale(k, height) for k in cut])))
+    read = iter(reading.result())
     scored = []
     for i, j, cost, inks in ways:
         got = [(next(read), box, float(next(whole).probabilities[1])) for _, box in inks]
