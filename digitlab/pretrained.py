@@ -1,4 +1,4 @@
-"""The ready-trained networks that ship inside digitlab: the digit model (two networks whose
+"""The ready-trained networks that ship inside digitlab: the digit model (three networks whose
 probabilities it averages) and the network that tells `numbers` whether a piece of ink it cut is
 one whole digit.
 
@@ -16,7 +16,7 @@ from pathlib import Path
 
 WEIGHTS = Path(__file__).resolve().parent / "weights"
 # The recipes are `recipes.SHIPPED`, under the same names.
-MEMBERS = {name: WEIGHTS / f"{name}.keras" for name in ("lenet", "deep_cnn_128")}  # file: network
+MEMBERS = {name: WEIGHTS / f"{name}.keras" for name in ("lenet", "deep_cnn_128", "vgg")}
 ONE_DIGIT = WEIGHTS / "one_digit.keras"  # its recipe: `recipes.ONE_DIGIT`
 
 

@@ -12,7 +12,7 @@ def layer_types(model):
     return [type(layer).__name__ for layer in model.layers]
 
 
-@pytest.mark.parametrize("build", [models.mlp, models.lenet, models.deep_cnn])
+@pytest.mark.parametrize("build", [models.mlp, models.lenet, models.deep_cnn, models.vgg])
 def test_outputs_are_probabilities(build):
     probs = np.asarray(build()(X))
     assert probs.shape == (3, 10)
@@ -42,6 +42,18 @@ def test_deep_cnn_variants():
     normed = models.deep_cnn(batchnorm=True)
     assert layer_types(normed).count("BatchNormalization") == 2
     assert not normed.get_layer("conv1").use_bias
+
+
+def test_vgg_pairs_small_convs_and_averages_the_map():
+    model = models.vgg()
+    convs = [layer for layer in model.layers if type(layer).__name__ == "Conv2D"]
+    assert [c.filters for c in convs] == [16, 16, 32, 32, 64]
+    assert {c.kernel_size for c in convs} == {(3, 3)} and not any(c.use_bias for c in convs)
+    assert layer_types(model).count("BatchNormalization") == 5
+    assert "GlobalAveragePooling2D" in layer_types(model) and "Flatten" not in layer_types(model)
+    assert model.count_params() == 35_994
+    wide = models.vgg(width=32)
+    assert [layer.filters for layer in wide.layers if hasattr(layer, "filters")][-1] == 128
 
 
 def test_augmentation_only_while_training():

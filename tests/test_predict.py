@@ -56,17 +56,18 @@ def test_classify_is_the_models_own_answer_even_after_more_training():
 
 def test_each_shipped_network_has_its_card():
     cards = pretrained.cards()
-    assert list(cards) == list(pretrained.MEMBERS) == ["lenet", "deep_cnn_128"]
+    assert list(cards) == list(pretrained.MEMBERS) == ["lenet", "deep_cnn_128", "vgg"]
     for name, card in cards.items():
         assert card["test_accuracy"] >= 0.99
         assert card["recipe"]["seed"] == 0 and card["date"]
         assert card["recipe"]["network"].startswith({"lenet": "LeNet",
-                                                     "deep_cnn_128": "the deep CNN"}[name])
+                                                     "deep_cnn_128": "the deep CNN",
+                                                     "vgg": "the VGG-style"}[name])
         assert pretrained.MEMBERS[name].stat().st_size < 2_000_000  # small enough to ship
 
 
-def test_the_shipped_model_averages_its_two_networks(model):
-    assert model.count_params() == 61_706 + 455_210
+def test_the_shipped_model_averages_its_three_networks(model):
+    assert model.count_params() == 61_706 + 455_210 + 35_994
     images = np.random.default_rng(0).random((4, 28, 28), np.float32)
     members = [pretrained.load(file) for file in pretrained.MEMBERS.values()]
     mean = np.mean([m(images, training=False) for m in members], axis=0)

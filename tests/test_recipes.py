@@ -32,7 +32,7 @@ def test_the_lessons_and_shipped_recipes_are_keyed_by_their_network():
     assert recipes.RECIPES["raw_mlp"].build is None  # notebook 01 writes its own network
     assert recipes.RECIPES["lenet"].build().name == "lenet"
     for key, recipe in recipes.SHIPPED.items():
-        assert key in ("lenet", "deep_cnn_128") and recipe.build().name == "digitlab_digits"
+        assert key in ("lenet", "deep_cnn_128", "vgg") and recipe.build().name == "digitlab_digits"
 
 
 def test_step_counts_and_optimisers():

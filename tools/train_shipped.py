@@ -1,14 +1,14 @@
 """`python -m tools.train_shipped`: retrain the networks that ship in digitlab.
 
-The shipped model averages the probabilities of two networks, a LeNet and a deep CNN, each trained
-by its recipe in `digitlab.recipes.SHIPPED` on MNIST's training images less the 5,000 validation
-digits and on digits drawn in handwriting fonts (`handwriting.TRAINING_FONTS`, which need the
-Debian font packages `.ci/run` lists). A third network, `one_digit` (`recipes.ONE_DIGIT`), tells
-the number reader whether a piece of ink it cut is one whole digit; it learns from the pieces
-`tools.pieces` cuts from numbers of the same training digits. Same seed, same machine: same
-weights. Each network goes to its file in `digitlab/weights/` with a card (`.json`) that records
-the recipe, the data's checksums, its accuracy, the date and the machine. `--network N` trains
-one alone.
+The shipped model averages the probabilities of three networks, a LeNet, a deep CNN and a
+VGG-style network, each trained by its recipe in `digitlab.recipes.SHIPPED` on MNIST's training
+images less the 5,000 validation digits and on digits drawn in handwriting fonts
+(`handwriting.TRAINING_FONTS`, which need the Debian font packages `.ci/run` lists). A fourth
+network, `one_digit` (`recipes.ONE_DIGIT`), tells the number reader whether a piece of ink it cut
+is one whole digit; it learns from the pieces `tools.pieces` cuts from numbers of the same
+training digits. Same seed, same machine: same weights. Each network goes to its file in
+`digitlab/weights/` with a card (`.json`) that records the recipe, the data's checksums, its
+accuracy, the date and the machine. `--network N` trains one alone.
 """
 
 from __future__ import annotations
@@ -131,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     files = {**pretrained.MEMBERS, "one_digit": pretrained.ONE_DIGIT}
     p.add_argument("--network", choices=sorted(files),
-                   help="train this network alone (default: all three)")
+                   help="train this network alone (default: all four)")
     p.add_argument("--out", type=Path,
                    help="where --network's model goes (default: its file in the package)")
     p.add_argument("--epochs", type=int, help="default: the recipe's")
