@@ -46,6 +46,13 @@ def lenet(activation: str = "relu", augment: keras.Layer | None = None,
     ], name=name)
 
 
+def _normed_conv(filters: int, kernel: int, name: str | None = None) -> list[keras.Layer]:
+    """A convolution ('same' padding), batch-normalised before its ReLU: normalising before the
+    non-linearity, and no bias, which is redundant next to BN's own shift."""
+    return [layers.Conv2D(filters, kernel, padding="same", use_bias=False, name=name),
+            layers.BatchNormalization(), layers.ReLU()]
+
+
 def deep_cnn(batchnorm: bool = False, dropout: float = 0.4, augment: keras.Layer | None = None,
              name: str = "deep_cnn", dense: int = 1024) -> keras.Model:
     """The 32/64-filter 5x5 network with a `dense`-unit hidden layer, optionally batch-normalised.
@@ -57,9 +64,7 @@ def deep_cnn(batchnorm: bool = False, dropout: float = 0.4, augment: keras.Layer
     def conv(filters: int, label: str) -> list[keras.Layer]:
         if not batchnorm:
             return [layers.Conv2D(filters, 5, padding="same", activation="relu", name=label)]
-        # Normalise before the non-linearity; the bias is redundant next to BN's own shift.
-        return [layers.Conv2D(filters, 5, padding="same", use_bias=False, name=label),
-                layers.BatchNormalization(), layers.ReLU()]
+        return _normed_conv(filters, 5, label)
 
     stack = [keras.Input((28, 28)), layers.Reshape((28, 28, 1))]
     stack += [augment] if augment is not None else []
@@ -79,17 +84,13 @@ def vgg(augment: keras.Layer | None = None, width: int = 16, dropout: float = 0.
     average over the map instead of a dense layer keeps it small (35,994 parameters at width
     16). `augment` runs first, while training, as in `lenet`.
     """
-
-    def conv(filters: int) -> list[keras.Layer]:
-        return [layers.Conv2D(filters, 3, padding="same", use_bias=False),
-                layers.BatchNormalization(), layers.ReLU()]
-
     stack = [keras.Input((28, 28)), layers.Reshape((28, 28, 1))]
     stack += [augment] if augment is not None else []
-    stack += conv(width) + conv(width) + [layers.MaxPooling2D(2)]
-    stack += conv(2 * width) + conv(2 * width) + [layers.MaxPooling2D(2)]
-    stack += conv(4 * width) + [layers.GlobalAveragePooling2D(), layers.Dropout(dropout),
-                                layers.Dense(10, activation="softmax", dtype=OUTPUT_DTYPE)]
+    for filters in (width, 2 * width):
+        stack += _normed_conv(filters, 3) + _normed_conv(filters, 3) + [layers.MaxPooling2D(2)]
+    stack += _normed_conv(4 * width, 3) + [
+        layers.GlobalAveragePooling2D(), layers.Dropout(dropout),
+        layers.Dense(10, activation="softmax", dtype=OUTPUT_DTYPE)]
     return keras.Sequential(stack, name=name)
 
 
