@@ -264,9 +264,31 @@ def test_the_grid_measures_each_condition_and_says_whether_the_floors_hold(tmp_p
     for row in saved["rows"]:
         assert row["numbers"] == 3 and 0 <= row["confidently_wrong"] <= 1 - row["exact"]
         assert row["exact"] <= row["digits"] <= 1
+    assert 0 <= saved["ceiling"] <= saved["ceiling_without_question_marks"] <= 1
     printed = capsys.readouterr().out
     assert "| clean page |" in printed and "floors (95% exact each" in printed
+    assert "the digit model's ceiling" in printed
     assert code == (0 if saved["floors_met"] else 1) and saved["split"] == "validation"
+
+
+def test_the_ceiling_counts_numbers_whose_every_digit_reads_right_and_sure():
+    def sevens(sure: float):
+        """A stand-in digit model that reads every image as a 7 with confidence `sure`."""
+        def model(images):
+            probs = np.full((len(images), 10), (1 - sure) / 9, np.float32)
+            probs[:, 7] = sure
+            return probs
+        return model
+
+    digits = np.random.default_rng(0).integers(0, 256, (30, 28, 28), np.uint8)
+    all_sevens, one_three = np.full(30, 7), np.r_[3, np.full(29, 7)]
+    assert grid.ceiling(sevens(0.95), digits, all_sevens, count=5) == 1
+    assert grid.ceiling(sevens(0.6), digits, all_sevens, count=5) == 0  # every digit a "?"
+    assert grid.ceiling(sevens(0.6), digits, all_sevens, count=5, min_confidence=0.5) == 1
+    # a number that holds the 3 is read wrong
+    with_three = np.mean([3 in ys for _, ys in grid.numbers(digits, one_three, 5)])
+    assert 0 < with_three < 1
+    assert grid.ceiling(sevens(0.95), digits, one_three, count=5) == 1 - with_three
 
 
 def test_digit_share_counts_characters_read_right_in_order():

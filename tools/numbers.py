@@ -375,6 +375,25 @@ def measure(model, digits, labels, count: int, conditions: dict[str, Condition] 
     return rows
 
 
+def ceiling(model, digits, labels, count: int, seed: int = 0,
+            min_confidence: float | None = None) -> float:
+    """The share of the grid's numbers whose every digit the model reads right, and surely
+    enough not to answer "?", when it reads each digit alone as MNIST gives it (no page, no
+    photo, no cutting, the reader's second look included): what no finding or splitting can
+    better, so the most any condition can read exactly."""
+    from digitlab import data, predict
+    from digitlab import numbers as reader
+
+    sure = reader.MIN_CONFIDENCE if min_confidence is None else min_confidence
+    right = 0
+    for ds, ys in numbers(digits, labels, count, seed):
+        read = reader.second_look(model, [(p, None, 1.0) for p in predict.classify(
+            model, data.scale(ds))])
+        right += all(int(probs.argmax()) == y and confidence >= sure
+                     for (probs, _, confidence), y in zip(read, ys, strict=True))
+    return right / count
+
+
 def examples(model, digits, labels, conditions: dict[str, Condition] = CONDITIONS, seed: int = 0):
     """A figure of one number under every condition, with the boxes the reader found."""
     import matplotlib.pyplot as plt
@@ -439,6 +458,11 @@ def main(argv: list[str] | None = None) -> int:
               f"| {row['unsure']:.1%} | {row['confidently_wrong']:.1%} |")
     mean = float(np.mean([row["exact"] for row in rows]))
     print(f"| **mean** | **{mean:.1%}** | | | |")
+    best = ceiling(model, digits, labels, args.count, min_confidence=args.min_confidence)
+    unasked = ceiling(model, digits, labels, args.count, min_confidence=0)
+    print(f"\nthe digit model's ceiling, each digit read alone as MNIST gives it: {best:.1%} of "
+          f"these numbers read with every digit right and sure, {unasked:.1%} with every digit "
+          "right if no digit were ever answered ?")
     missed = [row["condition"] for row in rows
               if row["exact"] < FLOOR or row["confidently_wrong"] > WRONG_CEILING]
     met = not missed and mean >= MEAN_FLOOR
@@ -449,6 +473,7 @@ def main(argv: list[str] | None = None) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"date": time.strftime("%Y-%m-%d"), "split": args.split,
                                "count": args.count, "rows": rows, "mean": mean,
+                               "ceiling": best, "ceiling_without_question_marks": unasked,
                                "floors_met": met}, indent=2))
     if args.figure:
         examples(model, digits, labels, chosen).savefig(args.figure, dpi=70)
