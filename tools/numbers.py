@@ -379,8 +379,8 @@ def ceiling(model, digits, labels, count: int, seed: int = 0,
             min_confidence: float | None = None) -> float:
     """The share of the grid's numbers whose every digit the model reads right, and surely
     enough not to answer "?", when it reads each digit alone as MNIST gives it (no page, no
-    photo, no cutting, the reader's second look included): what no finding or splitting can
-    better, so the most any condition can read exactly."""
+    photo, no cutting, the reader's second look included): a photo and a cut seldom make a
+    digit easier to read, so about the most any condition can read exactly."""
     from digitlab import data, predict
     from digitlab import numbers as reader
 
