@@ -376,22 +376,24 @@ def measure(model, digits, labels, count: int, conditions: dict[str, Condition] 
 
 
 def ceiling(model, digits, labels, count: int, seed: int = 0,
-            min_confidence: float | None = None) -> float:
-    """The share of the grid's numbers whose every digit the model reads right, and surely
-    enough not to answer "?", when it reads each digit alone as MNIST gives it (no page, no
-    photo, no cutting, the reader's second look included): a photo and a cut seldom make a
-    digit easier to read, so about the most any condition can read exactly."""
+            min_confidence: float | None = None) -> tuple[float, float]:
+    """The shares of the grid's numbers whose every digit the model reads right and surely
+    enough not to answer "?", and right at all, when it reads each digit alone as MNIST gives it
+    (no page, no photo, no cutting, the reader's second look included): a photo and a cut
+    seldom make a digit easier to read, so about the most any condition can read exactly, with
+    this threshold for "?" and with none."""
     from digitlab import data, predict
     from digitlab import numbers as reader
 
     sure = reader.MIN_CONFIDENCE if min_confidence is None else min_confidence
-    right = 0
+    right = surely = 0
     for ds, ys in numbers(digits, labels, count, seed):
         read = reader.second_look(model, [(p, None, 1.0) for p in predict.classify(
             model, data.scale(ds))])
-        right += all(int(probs.argmax()) == y and confidence >= sure
-                     for (probs, _, confidence), y in zip(read, ys, strict=True))
-    return right / count
+        hits = [int(probs.argmax()) == y for (probs, _, _), y in zip(read, ys, strict=True)]
+        right += all(hits)
+        surely += all(hits) and min(confidence for _, _, confidence in read) >= sure
+    return surely / count, right / count
 
 
 def examples(model, digits, labels, conditions: dict[str, Condition] = CONDITIONS, seed: int = 0):
@@ -458,8 +460,8 @@ def main(argv: list[str] | None = None) -> int:
               f"| {row['unsure']:.1%} | {row['confidently_wrong']:.1%} |")
     mean = float(np.mean([row["exact"] for row in rows]))
     print(f"| **mean** | **{mean:.1%}** | | | |")
-    best = ceiling(model, digits, labels, args.count, min_confidence=args.min_confidence)
-    unasked = ceiling(model, digits, labels, args.count, min_confidence=0)
+    best, unasked = ceiling(model, digits, labels, args.count,
+                            min_confidence=args.min_confidence)
     print(f"\nthe digit model's ceiling, each digit read alone as MNIST gives it: {best:.1%} of "
           f"these numbers read with every digit right and sure, {unasked:.1%} with every digit "
           "right if no digit were ever answered ?")
