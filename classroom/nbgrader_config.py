@@ -1,13 +1,17 @@
 """nbgrader's settings for a digitlab class. Put this file at the top of the course folder (the
 one holding `source/`) and run the nbgrader commands there; classroom/README.md has the steps.
-On the class hub (jupyterhub_config.py) the students' servers read it too, for the exchange."""
+On the class hub (jupyterhub_config.py) the students' servers read it too, for the exchange.
+
+A class of strangers is graded as hostile (digitlab/grading.py): autograde runs each submission
+in the class's sandbox (digitlab/sandbox.py), not as the instructor; collect takes only a
+student's own regular files; the feedback keeps no script; the exchange's root is root's."""
 
 import os
-import pwd
 
-from nbgrader.exchange.default.collect import ExchangeCollect
+from nbgrader.converters import Autograde, GenerateFeedback
+from nbgrader.preprocessors import Execute
 
-from digitlab import student
+from digitlab import grading, is_quick, student
 
 c = get_config()  # noqa: F821  (nbgrader provides it)
 
@@ -17,41 +21,20 @@ c.Exchange.root = os.environ.get("NBGRADER_EXCHANGE", "/usr/local/share/nbgrader
 # holds them, so `digitlab student` and `generate_assignment` cannot drift apart.
 c.merge(student.nbgrader_settings())
 c.GenerateAssignment.preprocessors = student.preprocessors(with_database=True)
+
+# Autograde: each notebook in the sandbox that setup_class.py made (CLASS/grade, run with sudo).
+c.Autograde.autograde_preprocessors = [
+    grading.SandboxedExecute if p is Execute else p
+    for p in Autograde.class_traits()["autograde_preprocessors"].default()]
+if os.environ.get("DIGITLAB_CLASS"):
+    c.SandboxedExecute.command = ["sudo", "-n", os.path.join(os.environ["DIGITLAB_CLASS"], "grade")]
+c.SandboxedExecute.quick = is_quick()  # DIGITLAB_QUICK=1 where nbgrader runs
 # Training cells take minutes in full mode; give each cell time enough under autograde.
 c.ExecutePreprocessor.timeout = 1800
 
-
-class OwnSubmissionsCollect(ExchangeCollect):
-    """Collect each student's submission only if that student's Unix user made it. nbgrader
-    takes the student's name from the submission's folder name, which the submitter chooses
-    (`nbgrader submit --student=ben`); on the class hub each student is a Unix user of that
-    name, so the folder's owner says who really submitted it. (A name that is no Unix user here,
-    as on a laptop where one user plays every student, cannot be checked: collected as is.)"""
-
-    def _path_to_record(self, path):
-        record = super()._path_to_record(path)
-        owner = os.lstat(path).st_uid  # a link counts as its maker's
-        try:
-            real = pwd.getpwnam(record["username"]).pw_uid == owner
-        except KeyError:
-            real = True
-        record["forged_by"] = None if real else _name(owner)
-        if record["forged_by"]:  # never chosen over the student's own, whatever its time
-            record["timestamp"] = record["timestamp"].replace(year=1)
-            self.log.warning("Not collected: %s, submitted by %s, not by %s",
-                             record["filename"], record["forged_by"], record["username"])
-        return record
-
-    def init_src(self):
-        super().init_src()
-        self.src_records = [r for r in self.src_records if not r["forged_by"]]
-
-
-def _name(uid: int) -> str:
-    try:
-        return pwd.getpwuid(uid).pw_name
-    except KeyError:
-        return f"user id {uid}"
-
-
-c.ExchangeFactory.collect = OwnSubmissionsCollect
+c.ExchangeFactory.collect = grading.OwnSubmissionsCollect
+for key, cls in grading.exchange_classes().items():
+    setattr(c.ExchangeFactory, key, cls)
+c.GenerateFeedback.preprocessors = [
+    *GenerateFeedback.class_traits()["preprocessors"].default(), grading.SanitizeFeedback]
+c.HTMLExporter.sanitize_html = True
