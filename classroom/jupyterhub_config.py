@@ -20,6 +20,9 @@ import os
 import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from authenticator import ClassAuthenticator, must_choose_password  # noqa: E402
+
 c = get_config()  # noqa: F821  (JupyterHub provides it)
 
 CLASS = Path(os.environ.get("DIGITLAB_CLASS", "/srv/digitlab"))
@@ -38,20 +41,34 @@ if _loose:
                      f"classroom/setup_class.py {CLASS} first (classroom/README.md)")
 
 # Who: the accounts setup_class.py made, and no others. Students log in with their enrolment
-# code, then choose a password at /hub/change-password.
-c.JupyterHub.authenticator_class = "nativeauthenticator.NativeAuthenticator"
+# code, which only lets them choose a password at /hub/change-password (authenticator.py); five
+# wrong passwords lock a name from that address, twenty on any names lock the address.
+c.JupyterHub.authenticator_class = ClassAuthenticator
 c.NativeAuthenticator.enable_signup = False
 c.Authenticator.allow_all = True  # every account: only setup_class.py makes them
 c.Authenticator.admin_users = {TEACHER}
-c.NativeAuthenticator.minimum_password_length = 10
-c.NativeAuthenticator.check_common_password = True
 c.NativeAuthenticator.allowed_failed_logins = 5
 c.NativeAuthenticator.seconds_before_next_try = 600
+c.ClassAuthenticator.enrolment_file = str(STATE / "enrolment.json")
 
-# How: HTTPS only, with setup_class.py's certificate (or the instructor's own).
+# How: HTTPS only, with setup_class.py's certificate (or the instructor's own), Mozilla's
+# "intermediate" settings (TLS 1.2 with forward-secret AEAD ciphers, or TLS 1.3), HSTS, and
+# cookies that are Secure and not sent with another site's requests.
 c.JupyterHub.bind_url = f"https://:{os.environ.get('DIGITLAB_PORT', '443')}"
 c.JupyterHub.ssl_cert = str(STATE / "tls" / "cert.pem")
 c.JupyterHub.ssl_key = str(STATE / "tls" / "key.pem")
+INTERMEDIATE_CIPHERS = ":".join([
+    "ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-RSA-AES128-GCM-SHA256",
+    "ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE-RSA-AES256-GCM-SHA384",
+    "ECDHE-ECDSA-CHACHA20-POLY1305", "ECDHE-RSA-CHACHA20-POLY1305",
+    "DHE-RSA-AES128-GCM-SHA256", "DHE-RSA-AES256-GCM-SHA384", "DHE-RSA-CHACHA20-POLY1305"])
+c.ConfigurableHTTPProxy.command = ["configurable-http-proxy", "--ssl-ciphers",
+                                   INTERMEDIATE_CIPHERS]
+c.JupyterHub.tornado_settings = {
+    "headers": {"Strict-Transport-Security": "max-age=63072000"},
+    "cookie_options": {"samesite": "Lax", "secure": True},
+    "xsrf_cookie_kwargs": {"samesite": "Strict", "secure": True},
+}
 c.JupyterHub.db_url = f"sqlite:///{STATE / 'jupyterhub.sqlite'}"
 c.JupyterHub.cookie_secret_file = str(STATE / "cookie_secret")
 c.ConfigurableHTTPProxy.pid_file = str(STATE / "proxy.pid")
@@ -63,16 +80,29 @@ c.JupyterHub.spawner_class = "systemdspawner.SystemdSpawner"
 c.SystemdSpawner.dynamic_users = False
 c.SystemdSpawner.isolate_tmp = True  # a /tmp of its own: no reading another's temporary files
 c.SystemdSpawner.isolate_devices = True
-c.SystemdSpawner.disable_user_sudo = True
+c.SystemdSpawner.disable_user_sudo = True  # but for the instructor: see the hook below
 c.Spawner.mem_limit = MEMORY_LIMIT
 c.Spawner.cpu_limit = 1.0  # one core's worth each: training students do not starve the rest
 c.Spawner.default_url = "/lab"
 c.Spawner.environment = {
     "DIGITLAB_DATA": str(CLASS / "mnist"),  # read-only and shared: no download per student
+    "DIGITLAB_CLASS": str(CLASS),  # nbgrader_config.py finds the autograde sandbox here
     # nbgrader's student side (fetch, submit) finds the course and the exchange here
     "JUPYTER_CONFIG_PATH": str(Path(__file__).resolve().parent),
     "NBGRADER_EXCHANGE": str(CLASS / "exchange"),
 }
+
+
+
+def before_spawn(spawner):
+    """A student on her enrolment code chooses a password first; the instructor's server may use
+    sudo, for the one command its sudo rule allows: the autograde sandbox (CLASS/grade)."""
+    must_choose_password(spawner)
+    if spawner.user.name == TEACHER and hasattr(spawner, "disable_user_sudo"):
+        spawner.disable_user_sudo = False
+
+
+c.Spawner.pre_spawn_hook = before_spawn
 
 # When: stop servers idle for an hour, so a forgotten tab does not hold 2 GB all afternoon.
 c.JupyterHub.services = [{

@@ -30,13 +30,20 @@ import os
 import pwd
 import re
 import secrets
+import shlex
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+import authenticator
+
+from digitlab.sandbox import GRADER_MARK
 
 MARK = "digitlab class member"  # the comment of every Unix user this script made
 NAME = re.compile(r"[a-z][a-z0-9_-]{0,31}")  # a safe Unix name that JupyterHub keeps as it is
+SUDOERS = Path("/etc/sudoers.d/digitlab-grade")
 COURSE_ID = "digitlab"  # nbgrader's course id, as classroom/nbgrader_config.py sets it
 CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # nothing to misread on a paper slip
 
@@ -69,10 +76,30 @@ def write_private(path: Path, text: str) -> None:
         f.write(text)
 
 
-def unix_user(name: str, group: str, home_base: Path, teacher: bool) -> pwd.struct_passwd:
-    """The class member `name`'s Unix user, made now if it does not exist. An existing user is
-    taken only if this script made it, or if it is the instructor's own login account: a
-    student called `root` or `admin` must never get that account's server."""
+def check_names(names: list[str], teacher: str, group: str) -> None:
+    """Refuse, before anything is made, a name that is already a user or a group of this server
+    that setup_class.py did not make (`nobody`, `root`, the instructor's own login account...)."""
+    groups = {g.gr_name for g in grp.getgrall()}
+    for name in [teacher, *names]:
+        try:
+            ours = pwd.getpwnam(name).pw_gecos == MARK
+        except KeyError:
+            ours = False
+            if name in groups:
+                raise SetupError(f"{name} is already a group of this server: rename the "
+                                 f"{'instructor' if name == teacher else 'student'}") from None
+            continue
+        if not ours:
+            fix = ("choose a new name for the instructor" if name == teacher
+                   else "rename the student in the class list")
+            raise SetupError(f"{name} is already a user of this server that setup_class.py did "
+                             f"not make: {fix}")
+    if group in {teacher, *names}:
+        raise SetupError(f"--group {group}: the class's group cannot share a member's name")
+
+
+def unix_user(name: str, group: str, home_base: Path) -> pwd.struct_passwd:
+    """The class member `name`'s Unix user (check_names has vouched for it), made now if new."""
     try:
         user = pwd.getpwnam(name)
     except KeyError:
@@ -82,12 +109,44 @@ def unix_user(name: str, group: str, home_base: Path, teacher: bool) -> pwd.stru
         user = pwd.getpwnam(name)
         Path(user.pw_dir).chmod(0o700)  # students do not read each other's work
         return user
-    if user.pw_gecos != MARK and not (teacher and user.pw_uid >= 1000):
-        raise SetupError(f"{name} is already a user of this server that setup_class.py did not "
-                         "make: rename the student in the class list")
     if group not in {g.gr_name for g in grp.getgrall() if name in g.gr_mem}:
         subprocess.run(["usermod", "--append", "--groups", group, name], check=True)
     return user
+
+
+def grading_user(name: str) -> pwd.struct_passwd:
+    """The autograde sandbox's user: no home, no login, no group of the class's."""
+    try:
+        user = pwd.getpwnam(name)
+    except KeyError:
+        subprocess.run(["useradd", "--system", "--no-create-home", "--home-dir", "/nonexistent",
+                        "--shell", "/usr/sbin/nologin", "--user-group", "--comment",
+                        GRADER_MARK, name], check=True)
+        return pwd.getpwnam(name)
+    if user.pw_gecos != GRADER_MARK:
+        raise SetupError(f"--grader {name} is a user that setup_class.py did not make")
+    return user
+
+
+def sandbox(folder: Path, teacher: str, grader: str, sudoers: Path) -> None:
+    """CLASS/grade, the autograde sandbox's command, and the sudo rule that lets the instructor,
+    and no one else, run it as root (it runs the notebook as `grader`: digitlab/sandbox.py)."""
+    if not shutil.which("sudo") or not shutil.which("unshare"):
+        raise SetupError("the autograde sandbox needs sudo and unshare: apt-get install sudo "
+                         "util-linux")
+    script = folder / "grade"
+    script.unlink(missing_ok=True)
+    write_private(script, f"#!/bin/sh\n# setup_class.py: nbgrader autograde runs this with sudo "
+                          f"(digitlab/sandbox.py)\nexec {shlex.quote(sys.executable)} -I -m "
+                          f"digitlab.sandbox {shlex.quote(str(folder))} {grader} \"$@\"\n")
+    script.chmod(0o755)
+    rule = sudoers.with_name(sudoers.name + ".new")
+    rule.unlink(missing_ok=True)
+    write_private(rule, f"# setup_class.py: the instructor runs the autograde sandbox\n"
+                        f"{teacher} ALL=(root) NOPASSWD: {script}\n")
+    rule.chmod(0o440)
+    subprocess.run(["visudo", "-cqf", str(rule)], check=True, capture_output=True)
+    rule.replace(sudoers)
 
 
 def enrolment_code() -> str:
@@ -125,7 +184,7 @@ def certificate(folder: Path, hosts: list[str], cert: Path | None, key: Path | N
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
     cert_path, key_path = folder / "cert.pem", folder / "key.pem"
     if cert and key:
@@ -146,7 +205,12 @@ def certificate(folder: Path, hosts: list[str], cert: Path | None, key: Path | N
                 .not_valid_before(now - datetime.timedelta(hours=1))
                 .not_valid_after(now + datetime.timedelta(days=400))  # a school year, and some
                 .add_extension(x509.SubjectAlternativeName(names), critical=False)
-                .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+                # a leaf, for this server alone: a student told to trust it trusts nothing else
+                .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+                .add_extension(x509.KeyUsage(True, False, False, False, False, False, False,
+                                             False, False), critical=True)
+                .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]),
+                               critical=False)
                 .sign(private, hashes.SHA256()))
         write_private(key_path, private.private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
@@ -165,12 +229,12 @@ def _is_ip(host: str) -> bool:
 
 
 def exchange(folder: Path, teacher: pwd.struct_passwd) -> None:
-    """nbgrader's exchange: the root open to all (nbgrader insists on 0777; sticky, so no one
-    removes another's files) and the course's folder made now, as the teacher's, with the
-    modes nbgrader's release gives it."""
+    """nbgrader's exchange: the root root's (classroom/nbgrader_config.py lets nbgrader work
+    with a root it cannot write, so no student makes folders there) and the course's folder made
+    now, as the teacher's, with the modes nbgrader's release gives it."""
     folder.mkdir(exist_ok=True)
     os.chown(folder, 0, 0)
-    folder.chmod(0o1777)
+    folder.chmod(0o755)
     course = folder / COURSE_ID
     for path, mode in ((course, 0o755), (course / "outbound", 0o755),
                        (course / "inbound", 0o2733), (course / "feedback", 0o711)):
@@ -181,21 +245,28 @@ def exchange(folder: Path, teacher: pwd.struct_passwd) -> None:
 
 def setup(folder: Path, teacher: str, group: str, hosts: list[str], home_base: Path,
           teacher_password: str | None = None, cert: Path | None = None,
-          key: Path | None = None) -> dict[str, str]:
+          key: Path | None = None, grader: str = "digitlab-grader",
+          sudoers: Path = SUDOERS, code_days: float = 14) -> dict[str, str]:
     """Set up (or bring up to date) the class in `folder`; the new accounts' first passwords.
-    The teacher's, if new, is `teacher_password` or, when that is None, generated."""
+    The teacher's, if new, is `teacher_password` or, when that is None, generated. Everything
+    is checked before anything is made."""
     students = class_list(folder / "class-list.txt")
     if not NAME.fullmatch(teacher) or teacher in students:
         raise SetupError(f"--teacher {teacher}: a safe Unix name, not one on the class list")
+    if not NAME.fullmatch(grader) or grader in (teacher, *students):
+        raise SetupError(f"--grader {grader}: a safe Unix name, no class member's")
+    if teacher_password is not None and not authenticator.strong(teacher_password):
+        raise SetupError(f"the instructor's password: {authenticator.RULE}")
     if os.geteuid() != 0:
         raise SetupError("run me as root: I make Unix users and the hub's private folder")
+    check_names(students, teacher, group)
     try:
         grp.getgrnam(group)
     except KeyError:
         subprocess.run(["groupadd", group], check=True)
     home_base.mkdir(parents=True, exist_ok=True)
-    members = {name: unix_user(name, group, home_base, name == teacher)
-               for name in [teacher, *students]}
+    members = {name: unix_user(name, group, home_base) for name in [teacher, *students]}
+    grading_user(grader)
     private_folder(folder, 0o750)
     os.chown(folder, 0, grp.getgrnam(group).gr_gid)  # the class enters; nobody else does
     state = private_folder(folder / "hub")
@@ -213,7 +284,11 @@ def setup(folder: Path, teacher: str, group: str, hosts: list[str], home_base: P
                              "it at /hub/change-password)\n")
     with codes.open("a") as f:
         f.writelines(f"{n}  {p}\n" for n, p in given.items() if n != teacher)
+    expiry = time.time() + code_days * 86400
+    authenticator.add_pending(state / "enrolment.json",
+                              {n: expiry for n in given if n != teacher})
     exchange(folder / "exchange", members[teacher])
+    sandbox(folder, teacher, grader, sudoers)
     given["fingerprint"] = fingerprint
     return given
 
@@ -230,6 +305,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--group", default="digitlab", help="the class's Unix group")
     parser.add_argument("--home-base", type=Path, default=Path("/home"),
                         help="where the class members' home folders go")
+    parser.add_argument("--grader", default="digitlab-grader",
+                        help="the user autograde runs submissions as (made now: no home, no "
+                             "login, not in the class's group)")
+    parser.add_argument("--sudoers", type=Path, default=SUDOERS,
+                        help="the sudo rule that lets the instructor run the sandbox")
+    parser.add_argument("--code-days", type=float, default=14,
+                        help="days an enrolment code works (only to choose a password)")
     args = parser.parse_args(argv)
     if bool(args.cert) != bool(args.key):
         parser.error("--cert and --key go together")
@@ -240,7 +322,8 @@ def main(argv: list[str] | None = None) -> int:
             parser.error("the two passwords differ")
     try:
         given = setup(args.folder.resolve(), args.teacher, args.group, args.host,
-                      args.home_base, password or None, args.cert, args.key)
+                      args.home_base, password or None, args.cert, args.key, args.grader,
+                      args.sudoers, args.code_days)
     except (SetupError, OSError, subprocess.CalledProcessError) as e:
         print(f"setup_class: {e}", file=sys.stderr)
         return 2

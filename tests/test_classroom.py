@@ -10,6 +10,8 @@ the instructor collects, autogrades and returns feedback: the solutions score fu
 untouched notebook zero, one wrong answer its point off."""
 
 import asyncio
+import functools
+import http.client
 import json
 import os
 import pwd
@@ -42,6 +44,8 @@ CLASSROOM = ROOT / "classroom"
 sys.path.insert(0, str(CLASSROOM))
 from new_course import LESSONS, new_course  # noqa: E402
 from setup_class import MARK  # noqa: E402
+
+from digitlab.sandbox import GRADER_MARK  # noqa: E402
 
 pytestmark = pytest.mark.hub
 
@@ -166,8 +170,11 @@ def test_the_hub_will_not_start_on_state_others_can_read(tmp_path, monkeypatch):
 # --- a class on one server, with real Unix users --------------------------------------------
 
 TEACHER, GROUP = "t-teacher", "t-digitlab"  # not names a real class on this machine would use
-STUDENTS = ("t-ada", "t-ben", "t-cy")  # ada answers every exercise, ben none, cy one wrongly
+# ada answers every exercise, ben none, cy one wrongly; eve attacks the grading
+STUDENTS = ("t-ada", "t-ben", "t-cy", "t-eve")
 LATE = "t-dee"
+GRADER = "t-digitlab-grader"
+SUDOERS = Path("/etc/sudoers.d/digitlab-grade-test")
 
 
 def setup_class(folder: Path) -> str:
@@ -175,7 +182,8 @@ def setup_class(folder: Path) -> str:
     done = subprocess.run(
         [sys.executable, str(CLASSROOM / "setup_class.py"), str(folder), "--teacher", TEACHER,
          "--group", GROUP, "--home-base", str(folder / "home"), "--host", "127.0.0.1",
-         "--host", "localhost"], capture_output=True, text=True, stdin=subprocess.DEVNULL)
+         "--host", "localhost", "--grader", GRADER, "--sudoers", str(SUDOERS)],
+        capture_output=True, text=True, stdin=subprocess.DEVNULL)
     assert done.returncode == 0, done.stderr
     return done.stdout
 
@@ -187,34 +195,36 @@ def enrolment_codes(folder: Path) -> dict[str, str]:
 
 def remove_test_users() -> None:
     """Remove the Unix users and group a test class left (a killed run's too)."""
-    for name in (TEACHER, *STUDENTS, LATE):
+    for name in (TEACHER, *STUDENTS, LATE, GRADER):
         try:
-            if pwd.getpwnam(name).pw_gecos != MARK:
+            if pwd.getpwnam(name).pw_gecos not in (MARK, GRADER_MARK):
                 pytest.fail(f"{name} is a user of this machine that no test made: not touched")
         except KeyError:
             continue
         subprocess.run(["userdel", name], check=True)
     subprocess.run(["groupdel", GROUP], capture_output=True)
+    SUDOERS.unlink(missing_ok=True)
 
 
 def grant_passage(paths: list[Path]) -> dict[Path, bool]:
-    """Let the class's group pass through each folder above `paths` that others may not pass
-    (`/root`, where this machine keeps its Python, say), as /opt is on a class server; the
-    folders changed, each with whether it had an access list of its own before."""
+    """Let the class's group and the grading user pass through each folder above `paths` that
+    others may not pass (`/root`, where this machine keeps its Python, say), as /opt is on a
+    class server; the folders changed, each with whether it had an access list of its own."""
     changed = {}
     for path in paths:
         for folder in [*reversed(path.parents), path]:
             if folder.is_dir() and not folder.stat().st_mode & 0o001 and folder not in changed:
                 had = subprocess.run(["getfacl", "--skip-base", "--absolute-names", str(folder)],
                                      capture_output=True, text=True, check=True).stdout.strip()
-                subprocess.run(["setfacl", "-m", f"g:{GROUP}:x", str(folder)], check=True)
+                subprocess.run(["setfacl", "-m", f"g:{GROUP}:x,u:{GRADER}:x", str(folder)],
+                               check=True)
                 changed[folder] = bool(had)
     return changed
 
 
 def take_back_passage(changed: dict[Path, bool]) -> None:
     for folder, had in changed.items():  # -b: back to plain modes, the mask entry gone too
-        subprocess.run(["setfacl", "-x", f"g:{GROUP}", str(folder)] if had else
+        subprocess.run(["setfacl", "-x", f"g:{GROUP},u:{GRADER}", str(folder)] if had else
                        ["setfacl", "-b", str(folder)], check=True)
 
 
@@ -338,6 +348,7 @@ def hub():
     require(shutil.which("configurable-http-proxy") is not None,
             "configurable-http-proxy (JupyterHub's proxy): npm install -g configurable-http-proxy")
     require(shutil.which("setfacl") is not None, "the Debian package acl (setfacl)")
+    require(shutil.which("sudo") is not None, "the Debian package sudo (the autograde sandbox)")
     require(bool(REAL_DATA), "DIGITLAB_DATA: the students' notebooks read the real MNIST")
     remove_test_users()
     folder = Path(tempfile.mkdtemp(prefix="digitlab-class-"))
@@ -366,14 +377,27 @@ class _Stay(urllib.request.HTTPRedirectHandler):
         return None  # a redirect is the answer: urllib raises it as an HTTPError
 
 
-class Browser:
-    """A visitor's browser: cookies kept, redirects shown, the hub's certificate trusted."""
+class _From(urllib.request.HTTPSHandler):
+    """HTTPS from a chosen loopback address: 127.0.0.2 is another computer to the hub."""
 
-    def __init__(self, hub: Hub):
+    def __init__(self, context: ssl.SSLContext, address: str):
+        super().__init__(context=context)
+        self.address = address
+
+    def https_open(self, req):
+        return self.do_open(functools.partial(http.client.HTTPSConnection,
+                                              source_address=(self.address, 0)),
+                            req, context=self._context)
+
+
+class Browser:
+    """A visitor's browser at `address`: cookies kept, redirects shown, the hub's certificate
+    trusted."""
+
+    def __init__(self, hub: Hub, address: str = "127.0.0.1"):
         self.hub = hub
         self.opener = urllib.request.build_opener(
-            urllib.request.HTTPSHandler(context=hub.tls), urllib.request.HTTPCookieProcessor(),
-            _Stay())
+            _From(hub.tls, address), urllib.request.HTTPCookieProcessor(), _Stay())
 
     def get(self, path: str) -> tuple[int, str]:
         try:
@@ -410,6 +434,74 @@ def test_setup_keeps_the_hubs_state_to_root(hub):
         assert Path(pwd.getpwnam(name).pw_dir).stat().st_mode & 0o777 == 0o700
 
 
+def test_the_certificate_is_a_leaf_for_this_server_alone(hub):
+    from cryptography import x509
+
+    _, folder, _, _ = hub
+    cert = x509.load_pem_x509_certificate((folder / "hub" / "tls" / "cert.pem").read_bytes())
+    assert not cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+    usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
+    assert usage.digital_signature and not usage.key_cert_sign and not usage.crl_sign
+    assert list(cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value) == [
+        x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]
+
+
+def test_tls_is_mozilla_intermediate_with_hsts_and_strict_cookies(hub):
+    import socket
+
+    hub = hub[0]
+
+    def handshake(**settings) -> bool:
+        context = ssl.create_default_context(cafile=hub.folder / "hub" / "tls" / "cert.pem")
+        for name, value in settings.items():
+            setattr(context, name, value) if name != "ciphers" else context.set_ciphers(value)
+        try:
+            with socket.create_connection(("127.0.0.1", hub.port), timeout=10) as raw:
+                context.wrap_socket(raw, server_hostname="127.0.0.1").close()
+            return True
+        except ssl.SSLError:
+            return False
+
+    assert handshake()
+    assert handshake(maximum_version=ssl.TLSVersion.TLSv1_2)  # with an AEAD cipher
+    assert not handshake(maximum_version=ssl.TLSVersion.TLSv1_2,
+                         ciphers="ECDHE-ECDSA-AES128-SHA:ECDHE-ECDSA-AES256-SHA384")  # CBC
+    answer = urllib.request.urlopen(hub.url + "/hub/login", context=hub.tls)
+    assert "max-age=" in answer.headers["Strict-Transport-Security"]
+    cookies = answer.headers.get_all("Set-Cookie")
+    xsrf = [c for c in cookies if c.startswith("_xsrf=")]
+    assert xsrf and all("secure" in c.lower() and "samesite=strict" in c.lower() for c in xsrf)
+
+
+def test_setup_refuses_a_taken_name_before_making_anything(tmp_path):
+    import setup_class
+
+    require(os.geteuid() == 0, "root: setup_class.py makes Unix users")
+    (tmp_path / "class-list.txt").write_text("t-fay\n")
+    made = lambda: [n for n in ("t-new-teacher", "t-fay") if _user(n)]  # noqa: E731
+    for teacher, password, why in (("nobody", None, "already a user"),
+                                   ("t-new-teacher", "abc", "10 characters or more"),
+                                   ("t-new-teacher", "password123", "not a common")):
+        with pytest.raises(setup_class.SetupError, match=why):
+            setup_class.setup(tmp_path, teacher, GROUP, ["localhost"], tmp_path / "home",
+                              password, sudoers=tmp_path / "sudoers")
+    subprocess.run(["groupadd", "t-fay"], check=True)
+    try:
+        with pytest.raises(setup_class.SetupError, match="t-fay is already a group"):
+            setup_class.setup(tmp_path, "t-new-teacher", GROUP, ["localhost"],
+                              tmp_path / "home", sudoers=tmp_path / "sudoers")
+    finally:
+        subprocess.run(["groupdel", "t-fay"], check=True)
+    assert made() == [] and not (tmp_path / "hub").exists()
+
+
+def _user(name: str) -> bool:
+    try:
+        return bool(pwd.getpwnam(name))
+    except KeyError:
+        return False
+
+
 def test_a_stranger_cannot_sign_up_as_the_instructor_or_a_student(hub):
     hub = hub[0]
     for name in (TEACHER, "t-ada", "mallory"):
@@ -431,13 +523,101 @@ def test_a_student_is_not_the_admin(hub):
     assert ben.get("/hub/authorize")[0] == 403
 
 
-def test_wrong_passwords_lock_the_name(hub):
+def test_wrong_passwords_lock_the_name_from_that_address_only(hub):
     hub, _, _, codes = hub
     guesser = Browser(hub)
     for attempt in range(5):
         assert not guesser.logs_in("t-cy", f"guess number {attempt}")
     assert not guesser.logs_in("t-cy", codes["t-cy"])  # right, but locked for ten minutes
-    assert not Browser(hub).logs_in("t-cy", codes["t-cy"])  # from anywhere
+    assert not Browser(hub).logs_in("t-cy", codes["t-cy"])  # from that address
+    assert Browser(hub, "127.0.0.3").logs_in("t-cy", codes["t-cy"])  # cy, from her own
+
+
+def test_an_address_that_guesses_many_names_is_locked(hub):
+    hub, _, _, codes = hub
+    sprayer = Browser(hub, "127.0.0.4")
+    for attempt in range(20):
+        assert not sprayer.logs_in(f"t-nobody-{attempt}", "a guessed password")
+    assert not Browser(hub, "127.0.0.4").logs_in("t-ben", codes["t-ben"])
+    assert Browser(hub, "127.0.0.5").logs_in("t-ben", codes["t-ben"])
+
+
+def test_an_unknown_name_takes_as_long_as_a_known_one(hub):
+    hub = hub[0]
+
+    def seconds(name: str, address: str) -> float:
+        visitor = Browser(hub, address)
+        visitor.get("/hub/login")
+        start = time.perf_counter()
+        assert not visitor.logs_in(name, "not the password at all")
+        return time.perf_counter() - start
+
+    known = sorted(seconds("t-ben", f"127.0.1.{i}") for i in range(3))[1]
+    unknown = sorted(seconds("t-nobody", f"127.0.2.{i}") for i in range(3))[1]
+    assert known > 0.05 and 0.5 < unknown / known < 2, (known, unknown)
+
+
+def test_the_hub_stays_fast_while_logins_are_attacked(hub):
+    hub = hub[0]
+
+    def health() -> float:
+        start = time.perf_counter()
+        assert Browser(hub).get("/hub/health")[0] == 200
+        return time.perf_counter() - start
+
+    quiet = sorted(health() for _ in range(5))[2]
+
+    def attack(client: int) -> None:
+        for attempt in range(4):
+            Browser(hub, f"127.0.3.{client}").logs_in(f"t-ada-{attempt}", "wrong, and slow")
+
+    import concurrent.futures
+
+    with concurrent.futures.ThreadPoolExecutor(6) as pool:
+        burst = [pool.submit(attack, client) for client in range(6)]
+        time.sleep(0.3)
+        attacked = []
+        while not all(f.done() for f in burst):
+            attacked.append(health())
+        [f.result() for f in burst]
+    print(f"/hub/health: {quiet * 1000:.0f} ms quiet, at most {max(attacked) * 1000:.0f} ms "
+          f"during 24 wrong logins from 6 addresses ({len(attacked)} calls)")
+    assert len(attacked) > 3 and max(attacked) < 0.3
+
+
+def enrol(hub: Hub, folder: Path, name: str, code: str, address: str = "127.0.0.6") -> None:
+    """`name` logs in with her enrolment code and chooses a password, unless she has."""
+    if name not in json.loads((folder / "hub" / "enrolment.json").read_text()):
+        return
+    student = Browser(hub, address)
+    assert student.logs_in(name, code)
+    new = f"{name}'s own long passphrase"
+    assert "changed successfully" in student.post("/hub/change-password", {
+        "old_password": code, "new_password": new, "new_password_confirmation": new},
+        form="/hub/change-password")[1]
+
+
+def test_an_enrolment_code_only_chooses_a_password_and_expires(hub):
+    hub, folder, _, codes = hub
+    ben = Browser(hub, "127.0.0.7")
+    assert ben.logs_in("t-ben", codes["t-ben"])
+    status, page = ben.get("/hub/spawn")
+    assert "Choose your own password first" in page, (status, page[-2000:])
+    # a wrong current password at /hub/change-password counts as a failed login
+    for attempt in range(5):
+        assert "incorrect" in ben.post("/hub/change-password", {
+            "old_password": f"guess {attempt}", "new_password": "x" * 12,
+            "new_password_confirmation": "x" * 12}, form="/hub/change-password")[1]
+    assert not Browser(hub, "127.0.0.7").logs_in("t-ben", codes["t-ben"])
+    enrol(hub, folder, "t-ben", codes["t-ben"])
+    assert "t-ben" not in (folder / "hub" / "enrolment-codes.txt").read_text()  # spent
+    pending = folder / "hub" / "enrolment.json"
+    expiries = json.loads(pending.read_text())
+    pending.write_text(json.dumps({**expiries, "t-cy": time.time() - 1}))
+    try:
+        assert not Browser(hub, "127.0.0.8").logs_in("t-cy", codes["t-cy"])  # expired
+    finally:
+        pending.write_text(json.dumps(expiries))
 
 
 def test_a_student_chooses_a_password_but_not_a_common_one(hub):
@@ -603,10 +783,45 @@ assert not leaks, leaks
 """
 
 
+# What t-eve puts at the top of her first exercise, to run when the instructor autogrades: each
+# attempt that of a student who got her code run as the instructor (the probe that filed this).
+HOSTILE = """
+import json as _j, os as _o, socket as _s, subprocess as _p
+_tries = {{
+    "read the source notebook": lambda: open({source!r}).read(),
+    "read the gradebook": lambda: open({gradebook!r}, "rb").read(),
+    "list the submissions": lambda: _o.listdir({submitted!r}),
+    "list the instructor's home": lambda: _o.listdir({home!r}),
+    "write the gradebook": lambda: open({gradebook!r}, "ab"),
+    "append to .bashrc": lambda: open({home!r} + "/.bashrc", "a").write("echo eve\\n"),
+    "write an IPython start-up file": lambda: (
+        _o.makedirs({home!r} + "/.ipython/profile_default/startup", exist_ok=True),
+        open({home!r} + "/.ipython/profile_default/startup/00-eve.py", "w").write("1")),
+    "write in the exchange's root": lambda: open({exchange!r} + "/eve-was-here", "w"),
+    "reach the hub": lambda: _s.create_connection(("127.0.0.1", {port}), timeout=3),
+    "take the hub's token": lambda: _o.environ["JUPYTERHUB_API_TOKEN"],
+}}
+_leaks = []
+for _what, _try in _tries.items():
+    try:
+        _try()
+        _leaks.append(_what)
+    except (OSError, KeyError):
+        pass
+_p.Popen(["sleep", "601"], start_new_session=True)  # to rewrite the grades later
+print("EVE " + _j.dumps(_leaks))
+print("<script>eve_payload()</script>")
+from IPython.display import HTML as _H, display as _d
+_d(_H("<script>eve_payload()</script><img src=x onerror=eve_payload()>"))
+"""
+
+
 def test_a_class_works_each_as_their_own_user_and_is_graded(hub):
-    hub, folder, _, _ = hub
+    hub, folder, _, codes = hub
     lesson = LESSONS[0]
     users = (TEACHER, *STUDENTS)
+    for user in STUDENTS:
+        enrol(hub, folder, user, codes[user], address="127.0.0.9")
     for user in users:
         hub.api("POST", f"/hub/api/users/{user}/server")
     for user in users:
@@ -615,6 +830,12 @@ def test_a_class_works_each_as_their_own_user_and_is_graded(hub):
     services = {s["name"]: s for s in hub.api("GET", "/hub/api/services").values()}
     assert services["idle-culler"]["pid"] in hub.processes()  # the culler runs
     home = {user: Path(pwd.getpwnam(user).pw_dir) for user in users}
+    course = home[TEACHER] / "course"
+    exchange = folder / "exchange"
+    hostile = HOSTILE.format(
+        source=str(course / "source" / lesson.stem / lesson.name), home=str(home[TEACHER]),
+        gradebook=str(course / "gradebook.db"), submitted=str(course / "submitted"),
+        exchange=str(exchange), port=hub.port)
 
     async def the_teacher_releases():
         teacher = await Kernel.start(hub, TEACHER)
@@ -624,14 +845,18 @@ def test_a_class_works_each_as_their_own_user_and_is_graded(hub):
         return teacher
 
     async def a_student(user):
-        """Fetch, run every cell, save, submit; the errors and the peak memory."""
+        """Fetch, run every cell (eve runs none), save, submit; the errors and peak memory."""
         kernel = await Kernel.start(hub, user)
         await kernel.sh("nbgrader", "fetch_assignment", lesson.stem)
         fetched = home[user] / lesson.stem / lesson.name
         nb = {"t-ada": answered(fetched, lesson), "t-ben": nbformat.read(fetched, as_version=4),
-              "t-cy": answered(fetched, lesson, wrong="nb00_ex2")}[user]
-        errors = [e for c in nb.cells if c.cell_type == "code"
-                  for e in (await kernel.run(c.source))[0]]
+              "t-cy": answered(fetched, lesson, wrong="nb00_ex2"),
+              "t-eve": answered(fetched, lesson)}[user]
+        if user == "t-eve":
+            first = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution"))
+            first.source = hostile + first.source
+        errors = [] if user == "t-eve" else [e for c in nb.cells if c.cell_type == "code"
+                                              for e in (await kernel.run(c.source))[0]]
         memory = peak_memory_mb(hub, user)  # the server and the kernel, still running
         await asyncio.to_thread(hub.api, "PUT", f"/user/{user}/api/contents/{lesson.stem}/"
                                 f"{lesson.name}", {"type": "notebook", "content": nb})
@@ -644,14 +869,22 @@ def test_a_class_works_each_as_their_own_user_and_is_graded(hub):
     async def the_class():
         teacher = await the_teacher_releases()
         students = await asyncio.gather(*(a_student(user) for user in STUDENTS))
-        ada = students[0][0]
+        ada, eve = students[0][0], students[3][0]
         assert not (await ada.run(PRYING.format(folder=str(folder), lesson=lesson.stem)))[0]
         # ada submits her answers again, named as ben's, after ben's own
         await ada.sh("nbgrader", "submit", lesson.stem, "--CourseDirectory.student_id=t-ben")
+        # eve makes a newer submission by hand, of links to the instructor's files
+        assert not (await eve.run(LINKS.format(
+            inbound=str(exchange / "digitlab" / "inbound"), lesson=lesson.stem,
+            source=str(course / "source" / lesson.stem / lesson.name),
+            gradebook=str(course / "gradebook.db"), home=str(home[TEACHER]))))[0]
         collected = await teacher.sh("nbgrader", "collect", lesson.stem, cwd="~/course")
+        bashrc = (home[TEACHER] / ".bashrc").read_bytes()
         for step in ("autograde", "generate_feedback", "release_feedback"):
             await teacher.sh("nbgrader", step, lesson.stem, cwd="~/course")
-        await students[2][0].sh("nbgrader", "fetch_feedback", lesson.stem)
+        assert (home[TEACHER] / ".bashrc").read_bytes() == bashrc
+        for reader in (students[2][0], eve):
+            await reader.sh("nbgrader", "fetch_feedback", lesson.stem)
         for kernel, *_ in students:
             await kernel.shut_down()
         await teacher.shut_down()
@@ -662,21 +895,56 @@ def test_a_class_works_each_as_their_own_user_and_is_graded(hub):
     seconds = time.perf_counter() - start
     errors, memory = (dict(zip(STUDENTS, x, strict=True)) for x in zip(*results, strict=True))
     assert errors == {user: [] for user in STUDENTS}  # hints, never an error
-    print(f"notebook 00, quick mode, three students at once, released, collected and graded: "
+    print(f"notebook 00, quick mode, four students at once, released, collected and graded: "
           f"{seconds:.0f} s; peak memory "
-          + ", ".join(f"{u} {m:,.0f} MB" for u, m in memory.items()))
-    assert all(300 < mb < 3 * 1024 for mb in memory.values())  # the config's 3G limit
-    assert "submitted by t-ada, not by t-ben" in collected  # the forgery is named, not taken
+          + ", ".join(f"{u} {m:,.0f} MB" for u, m in memory.items() if u != "t-eve"))
+    assert all(300 < mb < 3 * 1024 for u, mb in memory.items() if u != "t-eve")  # 3G limit
+    assert re.search(r"Not collected: t-ben\+.+ from t-ben: .+ belongs to t-ada", collected)
+    assert re.search(r"Not collected: t-eve\+.+ from t-eve: .+ is not a regular file",
+                     collected)
 
-    with Gradebook(f"sqlite:///{home[TEACHER] / 'course' / 'gradebook.db'}") as gradebook:
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
         scores = {user: {g.name: g.score for g in gradebook.find_submission_notebook(
             lesson.stem, lesson.stem, user).grades} for user in STUDENTS}
     assert scores == {"t-ada": {"nb00_ex1_test": 1, "nb00_ex2_test": 1, "nb00_ex3_test": 1},
                       "t-ben": {"nb00_ex1_test": 0, "nb00_ex2_test": 0, "nb00_ex3_test": 0},
-                      "t-cy": {"nb00_ex1_test": 1, "nb00_ex2_test": 0, "nb00_ex3_test": 1}}
+                      "t-cy": {"nb00_ex1_test": 1, "nb00_ex2_test": 0, "nb00_ex3_test": 1},
+                      "t-eve": {"nb00_ex1_test": 1, "nb00_ex2_test": 1, "nb00_ex3_test": 1}}
     feedback = list((home["t-cy"] / lesson.stem / "feedback").glob("*/*.html"))
     assert len(feedback) == 1 and "Not yet" in feedback[0].read_text()  # the hint reaches cy
     assert all(p.owner() == "t-cy" for p in home["t-cy"].rglob("*"))  # all her own
+
+    # Everything eve tried failed, and she left nothing behind.
+    graded = nbformat.read(course / "autograded" / "t-eve" / lesson.stem / lesson.name, 4)
+    said = "".join(o.get("text", "") for c in graded.cells if c.cell_type == "code"
+                   for o in c.outputs)
+    assert json.loads(re.search(r"EVE (\[.*\])", said)[1]) == []
+    submitted = course / "submitted" / "t-eve" / lesson.stem
+    assert not [p for p in submitted.rglob("*") if p.is_symlink() or p.name == "gradebook.db"]
+    assert not list((home[TEACHER] / ".ipython" / "profile_default").glob("startup/*.py"))
+    assert sorted(p.name for p in exchange.iterdir()) == ["digitlab"]
+    assert not [pid for pid in Path("/proc").glob("[0-9]*") if _runs(pid, b"sleep\x00601")]
+    page = next((home["t-eve"] / lesson.stem / "feedback").glob("*/*.html")).read_text()
+    assert "eve_payload" in page and not re.search(r"<script>\s*eve_payload|<img[^>]*onerror", page)
+
+
+# What t-eve's own Unix user makes in the exchange: a submission, dated in the future so it is
+# the newest, of links to the instructor's source notebook, gradebook and IPython folder.
+LINKS = """
+import os
+made = {inbound!r} + "/t-eve+{lesson}+2099-01-01 00:00:00.000000 UTC+eve"
+os.mkdir(made)
+os.symlink({source!r}, made + "/{lesson}.ipynb")
+os.symlink({gradebook!r}, made + "/gradebook.db")
+os.symlink({home!r} + "/.ipython", made + "/.ipython")
+"""
+
+
+def _runs(pid: Path, command: bytes) -> bool:
+    try:
+        return (pid / "cmdline").read_bytes().rstrip(b"\0") == command
+    except OSError:
+        return False
 
 
 def test_a_late_student_is_added_while_the_hub_runs(hub):
@@ -686,6 +954,8 @@ def test_a_late_student_is_added_while_the_hub_runs(hub):
     printed = setup_class(folder)
     assert "password" not in printed  # the instructor's is shown once, the first time only
     codes = enrolment_codes(folder)
-    assert set(codes) == {*STUDENTS, LATE}
+    # a code stays listed until its student chooses a password
+    pending = json.loads((folder / "hub" / "enrolment.json").read_text())
+    assert LATE in codes and set(codes) == set(pending)
     assert Browser(hub).logs_in(LATE, codes[LATE])
     assert Browser(hub).logs_in(TEACHER, password)  # and nothing else changed
