@@ -44,14 +44,36 @@ def nbgrader_settings():
 
 
 def preprocessors(with_database: bool) -> list:
-    """`generate_assignment`'s preprocessors after the course's tag remover; `with_database`
-    False leaves out SaveCells, the one that needs nbgrader's gradebook."""
+    """`generate_assignment`'s preprocessors after the course's tag remover and answer cleaner;
+    `with_database` False leaves out SaveCells, the one that needs nbgrader's gradebook."""
     from nbconvert.preprocessors import TagRemovePreprocessor
     from nbgrader.converters import GenerateAssignment
     from nbgrader.preprocessors import SaveCells
 
     steps = GenerateAssignment.class_traits()["preprocessors"].default()
-    return [TagRemovePreprocessor, *(p for p in steps if with_database or p is not SaveCells)]
+    return [TagRemovePreprocessor, _answer_cleaner(),
+            *(p for p in steps if with_database or p is not SaveCells)]
+
+
+def _answer_cleaner():
+    """A preprocessor that refuses a raw cell marked for grading (nbgrader's gradebook keeps only
+    code and markdown cells, so generate_assignment fails on it) and clears the attachments of
+    answer cells (an image pasted into the solution would reach the students)."""
+    from nbgrader.preprocessors import NbGraderPreprocessor  # enabled, as nbgrader's own are
+
+    class CleanAnswers(NbGraderPreprocessor):
+        def preprocess(self, nb, resources):
+            for cell in nb.cells:
+                marks = cell.metadata.get("nbgrader", {})
+                if cell.cell_type == "raw" and any(marks.get(k) for k in
+                                                   ("solution", "grade", "locked")):
+                    raise RuntimeError(f"a raw cell is marked for grading ({marks.get('grade_id')})"
+                                       ": nbgrader grades only code and markdown cells")
+                if marks.get("solution"):
+                    cell.pop("attachments", None)
+            return nb, resources
+
+    return CleanAnswers
 
 
 def hidden_tests(source: str) -> str:

@@ -33,7 +33,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from helpers import REAL_DATA, require
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_raw_cell
 from nbgrader.api import Gradebook
 
 from digitlab import student
@@ -102,7 +102,10 @@ MARKED = {
     "trailing_words": _cell("solution", "x = ...\n### BEGIN SOLUTION  # here\nx = 42\n"
                                         "### END SOLUTION  # here"),
 }
+MARKED["pasted_image"] = _cell("answer", "See ![mine](attachment:42.png)", markdown=True)
+MARKED["pasted_image"].attachments = {"42.png": {"image/png": "iVBORw0KGgo="}}
 IN_A_STRING = _cell("locked", 'MARKERS = """\n### BEGIN SOLUTION\n42\n### END SOLUTION\n"""')
+RAW_ANSWER = new_raw_cell("42", metadata=_cell("solution", "").metadata)
 
 
 def _notebook(cell):
@@ -118,12 +121,15 @@ def marked(tmp_path_factory):
     assignment `refused` holds a notebook nbgrader refuses; nbgrader's answer to each."""
     folder = tmp_path_factory.mktemp("marked")
     shutil.copy(CLASSROOM / "nbgrader_config.py", folder)
-    for assignment, cells in (("marked", MARKED), ("refused", {"in_a_string": IN_A_STRING})):
+    for assignment, cells in (("marked", MARKED), ("refused", {"in_a_string": IN_A_STRING}),
+                              ("refused_raw", {"raw_answer": RAW_ANSWER})):
         (folder / "source" / assignment).mkdir(parents=True)
         for name, cell in cells.items():
             nbformat.write(_notebook(cell), folder / "source" / assignment / f"{name}.ipynb")
     nbgrader(folder, "generate_assignment", "marked")
-    return folder, nbgrader(folder, "generate_assignment", "refused", check=False).stderr
+    refusals = [nbgrader(folder, "generate_assignment", name, check=False).stderr
+                for name in ("refused", "refused_raw")]
+    return folder, "\n".join(refusals)
 
 
 @pytest.mark.parametrize("name", MARKED)
@@ -134,6 +140,7 @@ def test_digitlab_student_writes_what_nbgrader_writes_however_a_cell_is_marked(n
         nbformat.read(folder / "source" / "marked" / f"{name}.ipynb", as_version=4))
     assert ours == released
     assert not [c.source for c in ours.cells if "42" in c.source]  # no answer, no hidden test
+    assert not [c for c in ours.cells if c.get("attachments")]
 
 
 def test_digitlab_student_refuses_what_nbgrader_refuses(marked, tmp_path, capsys):
@@ -145,6 +152,9 @@ def test_digitlab_student_refuses_what_nbgrader_refuses(marked, tmp_path, capsys
     assert cli.main(["student", str(folder / "source" / "refused"), str(tmp_path / "out")]) == 2
     assert "Solution region detected in a non-solution cell" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+    assert not (folder / "release" / "refused_raw").exists()  # nbgrader fails on a raw answer
+    assert cli.main(["student", str(folder / "source" / "refused_raw"), str(tmp_path / "o")]) == 2
+    assert "a raw cell is marked for grading" in capsys.readouterr().err
 
 
 def test_the_hub_will_not_start_on_state_others_can_read(tmp_path, monkeypatch):
