@@ -79,6 +79,30 @@ def test_the_hub_takes_its_accounts_from_the_secret(tmp_path, monkeypatch):
     assert UserInfo.find(db, "ada").is_valid_password(given["ada"])
     assert bcrypt.checkpw(given["teacher"].encode(), UserInfo.find(db, "teacher").password)
 
+    # ben is removed in the admin page, cy from the Secret: neither comes back at a restart
+    monkeypatch.setenv("DIGITLAB_REMOVED", str(tmp_path / "removed"))
+    exec(config()["hub"]["extraConfig"]["digitlab-accounts"], {"c": c})
+    hub = c.JupyterHub.authenticator_class(_deprecated_db_session=db)
+    hub.delete_user(type("User", (), {"name": "ben"})())
+    accounts = tmp_path / "out" / "accounts"
+    accounts.write_text("".join(line + "\n" for line in accounts.read_text().splitlines()
+                                if not line.startswith("cy ")))
+    c.JupyterHub.authenticator_class(_deprecated_db_session=db)
+    assert {u.username for u in UserInfo.all_users(db)} == {"teacher", "ada"}
+
+
+def test_no_group_is_shared_and_the_exchange_is_made_as_the_instructors():
+    from traitlets.config import Config
+
+    c, values = Config(), config()
+    exec(values["hub"]["extraConfig"]["digitlab-own-uids"], {"c": c})
+    ids = {c.KubeSpawner.uid(type("S", (), {"user": type("U", (), {"admin": admin, "id": i})}))
+           for admin, i in ((True, 1), (False, 2), (False, 3))}
+    assert ids == {9999, 10002, 10003} and c.KubeSpawner.gid is c.KubeSpawner.uid
+    assert c.KubeSpawner.fs_gid is c.KubeSpawner.uid and c.KubeSpawner.supplemental_gids == []
+    made = " ".join(values["hub"]["initContainers"][0]["command"])
+    assert "chown 9999:9999 /exchange/digitlab" in made and "chmod 1733" in made
+
 
 NODE_RESERVE = [(4, 0.25), (4, 0.20), (8, 0.10), (112, 0.06)]  # GB, and the share kept of each
 JUPYTER_SERVER_GB = 0.17  # a student's Jupyter server beside the kernel (tools/run_lessons.py)
