@@ -58,9 +58,11 @@ def cmd_predict(args: argparse.Namespace) -> int:
                 record, line, complete = _read_number(model, path, args.min_confidence)
             else:
                 record, line, complete = _read_digit(model, path, args.min_confidence or 0.0)
-        except (ImageError, NoDigitFound) as e:
+        except Exception as e:  # noqa: BLE001  one picture's fault never stops the batch
             failed += 1
-            message = str(e) if str(e).startswith(f"{path}:") else f"{path}: {e}"
+            said = str(e) if isinstance(e, (ImageError, NoDigitFound)) else (
+                f"could not be read ({type(e).__name__}: {e}); please report it with the file")
+            message = said if said.startswith(f"{path}:") else f"{path}: {said}"
             print(f"digitlab: {message}", file=sys.stderr, flush=True)
             if args.json:  # one line per file on stdout, whatever happened
                 print(json.dumps({"file": path, "error": message}), flush=True)

@@ -176,6 +176,9 @@ def background(grey: np.ndarray, paper: np.ndarray | None = None) -> np.ndarray:
     return _resize(smooth, grey.shape, Image.Resampling.BILINEAR)
 
 
+BLANK = "no digit found: the picture is blank (no ink stands out from the paper)"
+
+
 def ink(grey: np.ndarray) -> np.ndarray:
     """How much ink each pixel holds, 0 (paper) to 1, for dark-on-light or light-on-dark.
 
@@ -189,8 +192,7 @@ def ink(grey: np.ndarray) -> np.ndarray:
     first = np.clip(-flat if darker else flat, 0, None)
     noise = grain(flat)
     if stroke_peak(first) < max(MIN_CONTRAST, 6 * noise):
-        raise NoDigitFound("no digit found: the picture is blank (no ink stands out from the "
-                           "paper)")
+        raise NoDigitFound(BLANK)
     likely_ink = ndimage.binary_dilation(first > 0.1 * first.max(), iterations=2)
     paper = background(grey, paper=~likely_ink)
     # Light falls on paper and ink alike, so dark ink is measured as the share of the light it
@@ -198,6 +200,8 @@ def ink(grey: np.ndarray) -> np.ndarray:
     amount = np.clip((paper - grey) / np.maximum(paper, 0.05) if darker else
                      (grey - paper) / np.maximum(1 - paper, 0.05), 0, None)
     contrast = stroke_peak(amount)
+    if contrast < MIN_CONTRAST:  # the first guess was the paper's own shading (one pixel wide)
+        raise NoDigitFound(BLANK)
     # Below the floor it is paper: texture, grain or JPEG noise. The grainier the picture, the
     # higher the floor; on clean paper even faint pencil stays.
     floor = min(0.3, max(0.05, 4 * noise / contrast))

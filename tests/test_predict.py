@@ -228,3 +228,18 @@ def test_cli_says_so_when_tensorflow_cannot_load_under_a_memory_limit(files):
                             preexec_fn=one_gigabyte)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "TensorFlow could not be loaded" in result.stderr and "ulimit -v" in result.stderr
+
+
+def test_a_fault_in_one_picture_is_one_line_and_the_batch_goes_on(files, run_cli, monkeypatch):
+    (one, zero), _ = files
+    real = cli._read_digit
+
+    def fails_on_one(model, path, min_confidence):
+        if path == one:
+            raise IndexError("a reader bug")
+        return real(model, path, min_confidence)
+
+    monkeypatch.setattr(cli, "_read_digit", fails_on_one)
+    result = run_cli(one, zero)
+    assert result.returncode == 1 and result.stdout.split("\t")[:2] == [zero, "0"]
+    assert f"digitlab: {one}: could not be read (IndexError: a reader bug)" in result.stderr

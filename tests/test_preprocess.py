@@ -218,3 +218,10 @@ def test_a_one_pixel_picture_is_blank_and_warns_of_nothing():
         for size in ((1, 1), (1, 40), (40, 1)):
             with pytest.raises(NoDigitFound):
                 pp.preprocess(Image.new("L", size, 0))
+
+
+def test_a_one_pixel_wide_picture_with_a_darker_middle_is_blank_not_a_crash():
+    column = np.full((3, 1), 255, np.uint8)
+    column[1, 0] = 100  # gave ZeroDivisionError: the paper's shading took the whole contrast
+    with pytest.raises(NoDigitFound):
+        pp.preprocess(column)
