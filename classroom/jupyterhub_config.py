@@ -79,6 +79,10 @@ c.ConfigurableHTTPProxy.pid_file = str(STATE / "proxy.pid")
 c.JupyterHub.spawner_class = "systemdspawner.SystemdSpawner"
 c.SystemdSpawner.dynamic_users = False
 c.SystemdSpawner.isolate_tmp = True  # a /tmp of its own: no reading another's temporary files
+# ... in memory, counted in the unit's 3 GB: no student fills the server's disk through /tmp (her
+# home and the exchange are file systems of their own, setup_class.py's disks).
+c.SystemdSpawner.unit_extra_properties = {
+    "TemporaryFileSystem": "/tmp:size=512M,mode=1777 /var/tmp:size=64M,mode=1777"}
 c.SystemdSpawner.isolate_devices = True
 c.SystemdSpawner.disable_user_sudo = True  # but for the instructor: see the hook below
 c.Spawner.mem_limit = MEMORY_LIMIT

@@ -228,6 +228,29 @@ def _is_ip(host: str) -> bool:
     return True
 
 
+def disk(image: Path, folder: Path, size: str, owner: pwd.struct_passwd, mode: int,
+         fstab: Path) -> None:
+    """Give `folder` a file system of its own, `size` big, in the file `image`, so that filling
+    it fills nothing else (not the hub's state, not another student's work): made once from
+    what the folder holds, mounted now and at every boot (a line in `fstab`)."""
+    if not image.exists():
+        # all its space taken now, so that full disks inside never make the server's full
+        subprocess.run(["fallocate", "--length", size, str(image)], check=True)
+        subprocess.run(["mkfs.ext4", "-q", "-m", "0", "-E", "nodiscard", "-d", str(folder),
+                        str(image)], check=True, capture_output=True)
+    if not os.path.ismount(folder):
+        subprocess.run(["mount", "-o", "loop,nosuid,nodev", str(image), str(folder)],
+                       check=True, capture_output=True)
+    if (folder / "lost+found").is_dir():  # root's, in a student's home: fsck makes it anew
+        (folder / "lost+found").rmdir()
+    os.chown(folder, owner.pw_uid, owner.pw_gid)
+    folder.chmod(mode)
+    line = f"{image} {folder} ext4 loop,nosuid,nodev 0 2\n"
+    if line not in (fstab.read_text() if fstab.exists() else ""):
+        with fstab.open("a") as f:
+            f.write(line)
+
+
 def exchange(folder: Path, teacher: pwd.struct_passwd) -> None:
     """nbgrader's exchange: the root root's (classroom/nbgrader_config.py lets nbgrader work
     with a root it cannot write, so no student makes folders there) and the course's folder made
@@ -246,10 +269,12 @@ def exchange(folder: Path, teacher: pwd.struct_passwd) -> None:
 def setup(folder: Path, teacher: str, group: str, hosts: list[str], home_base: Path,
           teacher_password: str | None = None, cert: Path | None = None,
           key: Path | None = None, grader: str = "digitlab-grader",
-          sudoers: Path = SUDOERS, code_days: float = 14) -> dict[str, str]:
+          sudoers: Path = SUDOERS, code_days: float = 14, disk_size: str = "2G",
+          exchange_size: str = "4G", fstab: Path = Path("/etc/fstab")) -> dict[str, str]:
     """Set up (or bring up to date) the class in `folder`; the new accounts' first passwords.
     The teacher's, if new, is `teacher_password` or, when that is None, generated. Everything
-    is checked before anything is made."""
+    is checked before anything is made. Each student's home and the exchange get a file system
+    of their own (`disk_size`, `exchange_size`), so no student can fill the server's disk."""
     students = class_list(folder / "class-list.txt")
     if not NAME.fullmatch(teacher) or teacher in students:
         raise SetupError(f"--teacher {teacher}: a safe Unix name, not one on the class list")
@@ -287,6 +312,13 @@ def setup(folder: Path, teacher: str, group: str, hosts: list[str], home_base: P
     expiry = time.time() + code_days * 86400
     authenticator.add_pending(state / "enrolment.json",
                               {n: expiry for n in given if n != teacher})
+    disks = private_folder(folder / "disks")
+    for name in students:
+        disk(disks / f"{name}.img", Path(members[name].pw_dir), disk_size, members[name], 0o700,
+             fstab)
+    (folder / "exchange").mkdir(exist_ok=True)
+    disk(disks / "exchange.img", folder / "exchange", exchange_size, pwd.getpwuid(0), 0o755,
+         fstab)
     exchange(folder / "exchange", members[teacher])
     sandbox(folder, teacher, grader, sudoers)
     given["fingerprint"] = fingerprint
@@ -310,6 +342,12 @@ def main(argv: list[str] | None = None) -> int:
                              "login, not in the class's group)")
     parser.add_argument("--sudoers", type=Path, default=SUDOERS,
                         help="the sudo rule that lets the instructor run the sandbox")
+    parser.add_argument("--disk-size", default="2G",
+                        help="each student's home, a file system of its own (default 2G)")
+    parser.add_argument("--exchange-size", default="4G",
+                        help="nbgrader's exchange, a file system of its own (default 4G)")
+    parser.add_argument("--fstab", type=Path, default=Path("/etc/fstab"),
+                        help="where the disks' mounts are kept for every boot")
     parser.add_argument("--code-days", type=float, default=14,
                         help="days an enrolment code works (only to choose a password)")
     args = parser.parse_args(argv)
@@ -323,7 +361,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         given = setup(args.folder.resolve(), args.teacher, args.group, args.host,
                       args.home_base, password or None, args.cert, args.key, args.grader,
-                      args.sudoers, args.code_days)
+                      args.sudoers, args.code_days, args.disk_size, args.exchange_size,
+                      args.fstab)
     except (SetupError, OSError, subprocess.CalledProcessError) as e:
         print(f"setup_class: {e}", file=sys.stderr)
         return 2

@@ -73,8 +73,8 @@ def mount_points() -> list[str]:
     return sorted(set(points), key=len)
 
 
-def _mount(*args: str) -> None:
-    subprocess.run(["mount", *args], check=True, capture_output=True)
+def _mount(*args: str, fds: tuple[int, ...] = ()) -> None:
+    subprocess.run(["mount", *args], check=True, capture_output=True, pass_fds=fds)
 
 
 def confine(class_folder: str, user: str, cell_timeout: int, quick: bool) -> None:
@@ -83,10 +83,16 @@ def confine(class_folder: str, user: str, cell_timeout: int, quick: bool) -> Non
     if os.getpid() != 1:
         raise SandboxError("confine() runs only as the first process of a new namespace")
     account = grader(user)
-    data = (Path(class_folder) / "mnist").resolve()
+    # What the notebook needs from places the empty folders cover (a Python, or digitlab, kept
+    # under /tmp, say), held open now and shown again, read-only, once they are covered.
+    needed = {DATA: (Path(class_folder) / "mnist").resolve()}
+    for path in (sys.base_prefix, sys.prefix, Path(__file__).resolve().parent.parent):
+        needed.setdefault(str(Path(path).resolve()), Path(path).resolve())
+    held = {place: os.open(path, os.O_PATH) for place, path in needed.items() if path.is_dir()}
     for point in mount_points():
         if not point.startswith(("/proc", "/sys")):
             _mount("-o", "remount,bind,ro", point)
+    covered = []
     for point, options in (("/tmp", f"size={TMP_SIZE},mode=1777"),
                            ("/var/tmp", "size=64m,mode=1777"), ("/dev/shm", "size=256m,mode=1777"),
                            (class_folder, "size=1m,mode=0755,ro")):  # an empty, unwritable class
@@ -94,10 +100,18 @@ def confine(class_folder: str, user: str, cell_timeout: int, quick: bool) -> Non
             os.makedirs(point, exist_ok=True)  # under /tmp, the class is in the new, empty one
         if Path(point).is_dir():
             _mount("-t", "tmpfs", "-o", f"{options},nosuid,nodev", "tmpfs", point)
-            if point == "/tmp" and data.is_dir():
-                os.mkdir(DATA)
-                _mount("--bind", "-o", "ro", str(data), DATA)
-                _mount("-o", "remount,bind,ro", DATA)
+            covered.append(Path(point))
+    shown: list[Path] = []
+    for place in sorted(held, key=len):
+        inside = Path(place)
+        if place != DATA and (not any(inside.is_relative_to(c) for c in covered)
+                              or any(inside.is_relative_to(s) for s in shown)):
+            continue  # still in sight, or inside one shown already
+        os.makedirs(inside, exist_ok=True)
+        _mount("--no-canonicalize", "--bind", f"/proc/self/fd/{held[place]}", place,
+               fds=(held[place],))  # the open folder itself, not its name: covered now
+        _mount("-o", "remount,bind,ro", place)
+        shown.append(inside)
     subprocess.run(["ip", "link", "set", "lo", "up"], check=True, capture_output=True)
     work = Path("/tmp/work")
     work.mkdir(mode=0o700)

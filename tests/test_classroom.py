@@ -192,7 +192,8 @@ def setup_class(folder: Path) -> str:
     done = subprocess.run(
         [sys.executable, str(CLASSROOM / "setup_class.py"), str(folder), "--teacher", TEACHER,
          "--group", GROUP, "--home-base", str(folder / "home"), "--host", "127.0.0.1",
-         "--host", "localhost", "--grader", GRADER, "--sudoers", str(SUDOERS)],
+         "--host", "localhost", "--grader", GRADER, "--sudoers", str(SUDOERS),
+         "--disk-size", "64M", "--exchange-size", "128M", "--fstab", str(folder / "fstab")],
         capture_output=True, text=True, stdin=subprocess.DEVNULL)
     assert done.returncode == 0, done.stderr
     return done.stdout
@@ -378,8 +379,16 @@ def hub():
         assert not left  # the hub stopped every server, kernel, service and the proxy
     finally:
         take_back_passage(changed)
+        unmount_below(folder)
         remove_test_users()
         shutil.rmtree(folder)
+
+
+def unmount_below(folder: Path) -> None:
+    """Unmount the class's disks (the students' homes, the exchange), deepest first."""
+    points = [line.split()[4] for line in Path("/proc/self/mountinfo").read_text().splitlines()]
+    for point in sorted((p for p in points if p.startswith(f"{folder}/")), key=len, reverse=True):
+        subprocess.run(["umount", "--lazy", point], check=True)
 
 
 class _Stay(urllib.request.HTTPRedirectHandler):
@@ -955,6 +964,50 @@ def _runs(pid: Path, command: bytes) -> bool:
         return (pid / "cmdline").read_bytes().rstrip(b"\0") == command
     except OSError:
         return False
+
+
+FILL = """
+import os
+from digitlab import files
+written = 0
+try:
+    with open(os.path.expanduser("~/big.bin"), "wb") as f:
+        while written < 200 << 20:
+            f.write(b"x" * (1 << 20))
+            f.flush()
+            written += 1 << 20
+except OSError as e:
+    print("full after", written >> 20, "MB:", e.strerror)
+try:
+    files.write_atomically(os.path.expanduser("~/my_digits.npz"), b"y" * (1 << 20))
+except files.DiskFull as e:
+    print(e)
+"""
+
+
+def test_a_student_who_fills_her_home_fills_nothing_else(hub):
+    hub, folder, password, codes = hub
+    enrol(hub, folder, "t-ben", codes["t-ben"], address="127.0.0.9")
+    if not hub.api("GET", "/hub/api/users/t-ben")["servers"]:
+        hub.api("POST", "/hub/api/users/t-ben/server")
+    hub.wait_for(lambda: hub.api("GET", "/hub/api/users/t-ben")["servers"].get("", {}).get(
+        "ready"), "t-ben's server")
+    root_free = shutil.disk_usage(folder / "hub").free
+
+    async def fill():
+        ben = await Kernel.start(hub, "t-ben")
+        errors, said = await ben.run(FILL)
+        await ben.sh("rm", "-f", "big.bin")
+        await ben.shut_down()
+        return errors, said
+
+    errors, said = asyncio.run(fill())
+    assert not errors, errors
+    full = int(re.search(r"full after (\d+) MB: No space left on device", said)[1])
+    assert full < 64  # the disk setup_class.py gave her home
+    assert "not enough space for" in said and "nothing was written" in said
+    assert abs(shutil.disk_usage(folder / "hub").free - root_free) < 32 << 20
+    assert Browser(hub).logs_in(TEACHER, password)  # the hub goes on
 
 
 def test_a_late_student_is_added_while_the_hub_runs(hub):
