@@ -571,9 +571,12 @@ def test_an_unknown_name_takes_as_long_as_a_known_one(hub):
         assert not visitor.logs_in(name, "not the password at all")
         return time.perf_counter() - start
 
-    known = sorted(seconds("t-ben", f"127.0.1.{i}") for i in range(3))[1]
-    unknown = sorted(seconds("t-nobody", f"127.0.2.{i}") for i in range(3))[1]
-    assert known > 0.05 and 0.5 < unknown / known < 2, (known, unknown)
+    # In turns, so that a busy machine slows both alike; before, an unknown name answered about
+    # a hundred times sooner than a known one (5 ms against 500).
+    pairs = [(seconds("t-ben", f"127.0.1.{i}"), seconds("t-nobody", f"127.0.2.{i}"))
+             for i in range(5)]
+    known, unknown = (sorted(times)[2] for times in zip(*pairs, strict=True))
+    assert known > 0.05 and 1 / 3 < unknown / known < 3, pairs
 
 
 def test_the_hub_stays_fast_while_logins_are_attacked(hub):
