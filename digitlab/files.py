@@ -48,7 +48,10 @@ class TooLarge(ValueError):
 
 
 def _mb(size: int) -> str:
-    return f"{size / 1e6:,.1f} MB"
+    """A size in words: MB, or kB and bytes where MB would say 0.0."""
+    if size >= 50_000:
+        return f"{size / 1e6:,.1f} MB"
+    return f"{size / 1e3:,.1f} kB" if size >= 1000 else f"{size} bytes"
 
 
 def _existing(path: Path) -> Path:
