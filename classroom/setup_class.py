@@ -76,9 +76,18 @@ def write_private(path: Path, text: str) -> None:
         f.write(text)
 
 
-def check_names(names: list[str], teacher: str, group: str) -> None:
+def check_names(names: list[str], teacher: str, group: str, grader: str) -> None:
     """Refuse, before anything is made, a name that is already a user or a group of this server
-    that setup_class.py did not make (`nobody`, `root`, the instructor's own login account...)."""
+    that setup_class.py did not make (`nobody`, `root`, the instructor's own login account...),
+    and a server that lacks what the autograde sandbox needs."""
+    if not shutil.which("sudo") or not shutil.which("unshare") or not shutil.which("ip"):
+        raise SetupError("the autograde sandbox needs sudo, unshare and ip: apt-get install "
+                         "sudo util-linux iproute2")
+    try:
+        if pwd.getpwnam(grader).pw_gecos != GRADER_MARK:
+            raise SetupError(f"--grader {grader} is a user that setup_class.py did not make")
+    except KeyError:
+        pass
     groups = {g.gr_name for g in grp.getgrall()}
     for name in [teacher, *names]:
         try:
@@ -114,26 +123,20 @@ def unix_user(name: str, group: str, home_base: Path) -> pwd.struct_passwd:
     return user
 
 
-def grading_user(name: str) -> pwd.struct_passwd:
-    """The autograde sandbox's user: no home, no login, no group of the class's."""
+def grading_user(name: str) -> None:
+    """The autograde sandbox's user (check_names has vouched for it): no home, no login, no
+    group of the class's; made now if new."""
     try:
-        user = pwd.getpwnam(name)
+        pwd.getpwnam(name)
     except KeyError:
         subprocess.run(["useradd", "--system", "--no-create-home", "--home-dir", "/nonexistent",
                         "--shell", "/usr/sbin/nologin", "--user-group", "--comment",
                         GRADER_MARK, name], check=True)
-        return pwd.getpwnam(name)
-    if user.pw_gecos != GRADER_MARK:
-        raise SetupError(f"--grader {name} is a user that setup_class.py did not make")
-    return user
 
 
 def sandbox(folder: Path, teacher: str, grader: str, sudoers: Path) -> None:
     """CLASS/grade, the autograde sandbox's command, and the sudo rule that lets the instructor,
     and no one else, run it as root (it runs the notebook as `grader`: digitlab/sandbox.py)."""
-    if not shutil.which("sudo") or not shutil.which("unshare"):
-        raise SetupError("the autograde sandbox needs sudo and unshare: apt-get install sudo "
-                         "util-linux")
     script = folder / "grade"
     script.unlink(missing_ok=True)
     write_private(script, f"#!/bin/sh\n# setup_class.py: nbgrader autograde runs this with sudo "
@@ -284,7 +287,7 @@ def setup(folder: Path, teacher: str, group: str, hosts: list[str], home_base: P
         raise SetupError(f"the instructor's password: {authenticator.RULE}")
     if os.geteuid() != 0:
         raise SetupError("run me as root: I make Unix users and the hub's private folder")
-    check_names(students, teacher, group)
+    check_names(students, teacher, group, grader)
     try:
         grp.getgrnam(group)
     except KeyError:

@@ -33,14 +33,10 @@ from nbgrader.exchange.default.collect import ExchangeCollect
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from traitlets import Bool, Integer, List, Unicode
 
-from digitlab.sandbox import NOTEBOOK_BYTES
+from digitlab.sandbox import NOTEBOOK_BYTES, SandboxError
 
 SUBMISSION_BYTES = 50 << 20  # a lesson's notebook with its plots is about 1 MB
 SUBMISSION_ENTRIES = 1000
-
-
-class SandboxError(Exception):
-    """The sandbox did not return a notebook: the submission is not graded."""
 
 
 class SandboxedExecute(Execute):

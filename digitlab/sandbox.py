@@ -44,7 +44,7 @@ PYTHON = sys.executable
 
 
 class SandboxError(Exception):
-    """The sandbox could not be set up: the class's set-up is wrong, not the notebook."""
+    """The sandbox could not be set up, or returned no notebook: nothing is graded."""
 
 
 def grader(name: str) -> pwd.struct_passwd:
@@ -86,8 +86,8 @@ def confine(class_folder: str, user: str, cell_timeout: int, quick: bool) -> Non
     # What the notebook needs from places the empty folders cover (a Python, or digitlab, kept
     # under /tmp, say), held open now and shown again, read-only, once they are covered.
     needed = {DATA: (Path(class_folder) / "mnist").resolve()}
-    for path in (sys.base_prefix, sys.prefix, Path(__file__).resolve().parent.parent):
-        needed.setdefault(str(Path(path).resolve()), Path(path).resolve())
+    for path in (Path(sys.base_prefix), Path(sys.prefix), Path(__file__).parent.parent):
+        needed.setdefault(str(path.resolve()), path.resolve())
     held = {place: os.open(path, os.O_PATH) for place, path in needed.items() if path.is_dir()}
     for point in mount_points():
         if not point.startswith(("/proc", "/sys")):

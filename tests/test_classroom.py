@@ -360,6 +360,7 @@ def hub():
             "configurable-http-proxy (JupyterHub's proxy): npm install -g configurable-http-proxy")
     require(shutil.which("setfacl") is not None, "the Debian package acl (setfacl)")
     require(shutil.which("sudo") is not None, "the Debian package sudo (the autograde sandbox)")
+    require(shutil.which("ip") is not None, "the Debian package iproute2 (the autograde sandbox)")
     require(bool(REAL_DATA), "DIGITLAB_DATA: the students' notebooks read the real MNIST")
     remove_test_users()
     folder = Path(tempfile.mkdtemp(prefix="digitlab-class-"))
@@ -496,6 +497,8 @@ def test_setup_refuses_a_taken_name_before_making_anything(tmp_path):
     import setup_class
 
     require(os.geteuid() == 0, "root: setup_class.py makes Unix users")
+    require(bool(shutil.which("sudo") and shutil.which("ip")),
+            "the Debian packages sudo and iproute2")
     (tmp_path / "class-list.txt").write_text("t-fay\n")
     made = lambda: [n for n in ("t-new-teacher", "t-fay") if _user(n)]  # noqa: E731
     for teacher, password, why in (("nobody", None, "already a user"),
