@@ -3,8 +3,9 @@ one holding `source/`) and run the nbgrader commands there; classroom/README.md 
 On the class hub (jupyterhub_config.py) the students' servers read it too, for the exchange.
 
 A class of strangers is graded as hostile (digitlab/grading.py): autograde runs each submission
-in the class's sandbox (digitlab/sandbox.py), not as the instructor; collect takes only a
-student's own regular files; the feedback keeps no script; the exchange's root is root's."""
+in the class's sandbox (digitlab/sandbox.py), not as the instructor; each student submits into
+a folder of her own and collect takes only her own regular files; the feedback keeps no script;
+the exchange's root is root's."""
 
 import os
 
@@ -32,7 +33,6 @@ c.SandboxedExecute.quick = is_quick()  # DIGITLAB_QUICK=1 where nbgrader runs
 # Training cells take minutes in full mode; give each cell time enough under autograde.
 c.ExecutePreprocessor.timeout = 1800
 
-c.ExchangeFactory.collect = grading.OwnSubmissionsCollect
 for key, cls in grading.exchange_classes().items():
     setattr(c.ExchangeFactory, key, cls)
 c.GenerateFeedback.preprocessors = [

@@ -16,7 +16,10 @@ CLASS (classroom/README.md has the whole order of steps) it makes:
 - a TLS certificate for the hub, self-signed for the --host names (or --cert and --key, the
   instructor's own), its SHA-256 fingerprint printed for students to compare;
 - CLASS/exchange/, nbgrader's exchange, with the course's folder in it owned by the instructor,
-  so no student can make it first and read the others' submissions.
+  so no student can make it first and read the others' submissions, and in its inbound folder
+  one folder a student for her submissions, which she alone writes and only the instructor reads;
+- CLASS/disks/, a file system for each student's home, each student's inbound folder and the
+  exchange, so no one fills another's (or the server's) disk.
 """
 
 from __future__ import annotations
@@ -231,7 +234,7 @@ def _is_ip(host: str) -> bool:
     return True
 
 
-def disk(image: Path, folder: Path, size: str, owner: pwd.struct_passwd, mode: int,
+def disk(image: Path, folder: Path, size: str, owner: tuple[int, int], mode: int,
          fstab: Path) -> None:
     """Give `folder` a file system of its own, `size` big, in the file `image`, so that filling
     it fills nothing else (not the hub's state, not another student's work): made once from
@@ -246,7 +249,7 @@ def disk(image: Path, folder: Path, size: str, owner: pwd.struct_passwd, mode: i
                        check=True, capture_output=True)
     if (folder / "lost+found").is_dir():  # root's, in a student's home: fsck makes it anew
         (folder / "lost+found").rmdir()
-    os.chown(folder, owner.pw_uid, owner.pw_gid)
+    os.chown(folder, *owner)
     folder.chmod(mode)
     line = f"{image} {folder} ext4 loop,nosuid,nodev 0 2\n"
     if line not in (fstab.read_text() if fstab.exists() else ""):
@@ -257,13 +260,14 @@ def disk(image: Path, folder: Path, size: str, owner: pwd.struct_passwd, mode: i
 def exchange(folder: Path, teacher: pwd.struct_passwd) -> None:
     """nbgrader's exchange: the root root's (classroom/nbgrader_config.py lets nbgrader work
     with a root it cannot write, so no student makes folders there) and the course's folder made
-    now, as the teacher's, with the modes nbgrader's release gives it."""
+    now, as the teacher's, with the modes nbgrader's release gives it, but for its inbound
+    folder: students submit into folders of their own in it (digitlab.grading.own_inbound)."""
     folder.mkdir(exist_ok=True)
     os.chown(folder, 0, 0)
     folder.chmod(0o755)
     course = folder / COURSE_ID
     for path, mode in ((course, 0o755), (course / "outbound", 0o755),
-                       (course / "inbound", 0o2733), (course / "feedback", 0o711)):
+                       (course / "inbound", 0o711), (course / "feedback", 0o711)):
         path.mkdir(exist_ok=True)
         os.chown(path, teacher.pw_uid, teacher.pw_gid)
         path.chmod(mode)
@@ -273,11 +277,13 @@ def setup(folder: Path, teacher: str, group: str, hosts: list[str], home_base: P
           teacher_password: str | None = None, cert: Path | None = None,
           key: Path | None = None, grader: str = "digitlab-grader",
           sudoers: Path = SUDOERS, code_days: float = 14, disk_size: str = "2G",
-          exchange_size: str = "4G", fstab: Path = Path("/etc/fstab")) -> dict[str, str]:
+          exchange_size: str = "4G", inbound_size: str = "256M",
+          fstab: Path = Path("/etc/fstab")) -> dict[str, str]:
     """Set up (or bring up to date) the class in `folder`; the new accounts' first passwords.
     The teacher's, if new, is `teacher_password` or, when that is None, generated. Everything
-    is checked before anything is made. Each student's home and the exchange get a file system
-    of their own (`disk_size`, `exchange_size`), so no student can fill the server's disk."""
+    is checked before anything is made. Each student's home, each student's inbound folder and
+    the exchange get a file system of their own (`disk_size`, `inbound_size`, `exchange_size`),
+    so no student can fill the server's disk or stop another's submission."""
     students = class_list(folder / "class-list.txt")
     if not NAME.fullmatch(teacher) or teacher in students:
         raise SetupError(f"--teacher {teacher}: a safe Unix name, not one on the class list")
@@ -317,12 +323,17 @@ def setup(folder: Path, teacher: str, group: str, hosts: list[str], home_base: P
                               {n: expiry for n in given if n != teacher})
     disks = private_folder(folder / "disks")
     for name in students:
-        disk(disks / f"{name}.img", Path(members[name].pw_dir), disk_size, members[name], 0o700,
-             fstab)
+        user = members[name]
+        disk(disks / f"{name}.img", Path(user.pw_dir), disk_size, (user.pw_uid, user.pw_gid),
+             0o700, fstab)
     (folder / "exchange").mkdir(exist_ok=True)
-    disk(disks / "exchange.img", folder / "exchange", exchange_size, pwd.getpwuid(0), 0o755,
-         fstab)
+    disk(disks / "exchange.img", folder / "exchange", exchange_size, (0, 0), 0o755, fstab)
     exchange(folder / "exchange", members[teacher])
+    inbound = folder / "exchange" / COURSE_ID / "inbound"
+    for name in students:  # the instructor's, writable by the student's own group (hers alone)
+        (inbound / name).mkdir(exist_ok=True)
+        disk(disks / f"{name}-inbound.img", inbound / name, inbound_size,
+             (members[teacher].pw_uid, members[name].pw_gid), 0o730, fstab)
     sandbox(folder, teacher, grader, sudoers)
     given["fingerprint"] = fingerprint
     return given
@@ -349,6 +360,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="each student's home, a file system of its own (default 2G)")
     parser.add_argument("--exchange-size", default="4G",
                         help="nbgrader's exchange, a file system of its own (default 4G)")
+    parser.add_argument("--inbound-size", default="256M",
+                        help="each student's folder for submissions, a file system of its own "
+                             "(default 256M)")
     parser.add_argument("--fstab", type=Path, default=Path("/etc/fstab"),
                         help="where the disks' mounts are kept for every boot")
     parser.add_argument("--code-days", type=float, default=14,
@@ -365,7 +379,7 @@ def main(argv: list[str] | None = None) -> int:
         given = setup(args.folder.resolve(), args.teacher, args.group, args.host,
                       args.home_base, password or None, args.cert, args.key, args.grader,
                       args.sudoers, args.code_days, args.disk_size, args.exchange_size,
-                      args.fstab)
+                      inbound_size=args.inbound_size, fstab=args.fstab)
     except (SetupError, OSError, subprocess.CalledProcessError) as e:
         print(f"setup_class: {e}", file=sys.stderr)
         return 2

@@ -6,6 +6,8 @@ Every path that runs or copies a student's work treats it as hostile:
 - `OwnSubmissionsCollect` collects only what the student wrote: a real folder of regular files,
   all owned by the student whose name it carries, under a size limit; anything else is refused
   whole, with a log line naming the student, and nothing is followed or opened on the way;
+- each student submits into a folder of her own where the class has one (`inbound/NAME`, a disk
+  of its own on the class hub: setup_class.py), so filling it fills no one else's;
 - `SanitizeFeedback` strips scripts from the outputs and answers before feedback is written;
 - `exchange_classes()` lets the exchange's root be root's (no student makes folders there).
 """
@@ -13,6 +15,7 @@ Every path that runs or copies a student's work treats it as hostile:
 from __future__ import annotations
 
 import fnmatch
+import glob
 import os
 import pwd
 import shutil
@@ -31,6 +34,7 @@ from nbgrader.exchange.default import (
 )
 from nbgrader.exchange.default.collect import ExchangeCollect
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
+from nbgrader.utils import get_username
 from traitlets import Bool, Integer, List, Unicode
 
 from digitlab.sandbox import NOTEBOOK_BYTES, SandboxError
@@ -175,28 +179,53 @@ class _RootsRoot:
             self.fail(f"No exchange at {self.root}: ask your instructor")
 
 
+def own_inbound(inbound: str, user: str) -> str:
+    """Where `user` submits: her own folder in `inbound` where the class made one, else the
+    course's shared folder (nbgrader's own layout, on a laptop)."""
+    mine = os.path.join(inbound, user)
+    return mine if os.path.isdir(mine) else inbound
+
+
+def newest(records: list[dict], duedate=None) -> list[dict]:
+    """Each student's newest submission; with a `duedate`, her newest before it where she has
+    one (nbgrader's `--before-duedate`)."""
+    chosen: dict[str, dict] = {}
+    for record in sorted(records, key=lambda r: r["timestamp"]):
+        old = chosen.get(record["username"])
+        if (old is None or duedate is None or record["timestamp"] <= duedate
+                or old["timestamp"] > duedate):
+            chosen[record["username"]] = record
+    return list(chosen.values())
+
+
 class OwnSubmissionsCollect(_RootsRoot, ExchangeCollect):
     """Collect each student's newest submission that is wholly their own. nbgrader takes the
     student's name from the folder's name, which the submitter chooses (`nbgrader submit
     --student=ben`), and copies whatever the folder holds, links included; here the folder and
     everything in it must belong to the student's own Unix user. A refused submission is named
-    in the log and never chosen over an acceptable one, whatever its time."""
+    in the log and never chosen over an acceptable one, whatever its time. Submissions are
+    looked for in the students' own folders too (`own_inbound`)."""
 
     max_bytes = Integer(SUBMISSION_BYTES, help="A submission's size limit.").tag(config=True)
 
     def _path_to_record(self, path):
         record = super()._path_to_record(path)
-        uid = student_uid(path, record["username"])
-        record["refused"] = refusal(path, uid, self.max_bytes)
-        if record["refused"]:
-            record["timestamp"] = record["timestamp"].replace(year=1)
-            self.log.warning("Not collected: %s from %s: %s", record["filename"],
-                             record["username"], record["refused"])
+        record["filename"] = os.path.relpath(path, self.inbound_path)
+        record["refused"] = refusal(path, student_uid(path, record["username"]), self.max_bytes)
         return record
 
     def init_src(self):
-        super().init_src()
-        self.src_records = [r for r in self.src_records if not r["refused"]]
+        super().init_src()  # nbgrader's checks of the course, and its due date
+        name = f"{self.coursedir.student_id or '*'}+{self.coursedir.assignment_id}+*"
+        found = [*glob.glob(os.path.join(self.inbound_path, name)),
+                 *glob.glob(os.path.join(self.inbound_path, "*", name))]
+        records = [self._path_to_record(path) for path in found]
+        for record in records:
+            if record["refused"]:
+                self.log.warning("Not collected: %s from %s: %s", record["filename"],
+                                 record["username"], record["refused"])
+        self.src_records = newest([r for r in records if not r["refused"]],
+                                  self.duedate if self.before_duedate else None)
 
     def do_copy(self, src, dest, log=None):
         name = os.path.basename(src).rsplit("+", 3)[0]
@@ -206,6 +235,36 @@ class OwnSubmissionsCollect(_RootsRoot, ExchangeCollect):
         except OSError as e:  # a link met (ELOOP), a stranger's file, the size limit
             shutil.rmtree(dest, ignore_errors=True)
             self.log.warning("Not collected: %s from %s: %s", os.path.basename(src), name, e)
+
+
+class OwnInboundSubmit(_RootsRoot, ExchangeSubmit):
+    """nbgrader's submit, into the student's own folder where the class made one."""
+
+    @property
+    def inbound_path(self) -> str:
+        return self._inbound
+
+    @inbound_path.setter
+    def inbound_path(self, shared: str) -> None:  # nbgrader sets the shared one, then checks it
+        self._inbound = own_inbound(shared, get_username())
+
+
+class OwnInboundList(_RootsRoot, ExchangeList):
+    """nbgrader's list; with `--inbound`, the students' own folders listed too."""
+
+    def init_dest(self):
+        super().init_dest()
+        if self.inbound:
+            course = self.coursedir.course_id or "*"
+            name = f"{self.coursedir.student_id or '*'}+{self.coursedir.assignment_id or '*'}+*"
+            self.assignments = sorted(self.assignments + glob.glob(
+                os.path.join(self.root, course, "inbound", "*", name)))
+
+    def parse_assignment(self, assignment):
+        if self.inbound:  # .../inbound/ada/ada+ps1+... reads as nbgrader's .../inbound/ada+ps1+...
+            head, _, tail = assignment.rpartition("/inbound/")
+            assignment = f"{head}/inbound/{tail.rsplit('/', 1)[-1]}"
+        return super().parse_assignment(assignment)
 
 
 class SanitizeFeedback(NbGraderPreprocessor):
@@ -232,9 +291,11 @@ class SanitizeFeedback(NbGraderPreprocessor):
 
 
 def exchange_classes() -> dict:
-    """nbgrader's exchange classes for ExchangeFactory, each accepting a root it cannot write."""
+    """nbgrader's exchange classes for ExchangeFactory: each accepts a root it cannot write, and
+    submit, collect and list know the students' own folders."""
     plain = {"fetch_assignment": ExchangeFetchAssignment, "fetch_feedback": ExchangeFetchFeedback,
-             "list": ExchangeList, "release_assignment": ExchangeReleaseAssignment,
-             "release_feedback": ExchangeReleaseFeedback, "submit": ExchangeSubmit}
-    return {key: type(cls.__name__, (_RootsRoot, cls), {"__module__": __name__})
-            for key, cls in plain.items()}
+             "release_assignment": ExchangeReleaseAssignment,
+             "release_feedback": ExchangeReleaseFeedback}
+    return {**{key: type(cls.__name__, (_RootsRoot, cls), {"__module__": __name__})
+               for key, cls in plain.items()},
+            "list": OwnInboundList, "submit": OwnInboundSubmit, "collect": OwnSubmissionsCollect}

@@ -193,7 +193,8 @@ def setup_class(folder: Path) -> str:
         [sys.executable, str(CLASSROOM / "setup_class.py"), str(folder), "--teacher", TEACHER,
          "--group", GROUP, "--home-base", str(folder / "home"), "--host", "127.0.0.1",
          "--host", "localhost", "--grader", GRADER, "--sudoers", str(SUDOERS),
-         "--disk-size", "64M", "--exchange-size", "128M", "--fstab", str(folder / "fstab")],
+         "--disk-size", "64M", "--exchange-size", "128M", "--inbound-size", "32M",
+         "--fstab", str(folder / "fstab")],
         capture_output=True, text=True, stdin=subprocess.DEVNULL)
     assert done.returncode == 0, done.stderr
     return done.stdout
@@ -900,7 +901,7 @@ def test_a_class_works_each_as_their_own_user_and_is_graded(hub):
         await ada.sh("nbgrader", "submit", lesson.stem, "--CourseDirectory.student_id=t-ben")
         # eve makes a newer submission by hand, of links to the instructor's files
         assert not (await eve.run(LINKS.format(
-            inbound=str(exchange / "digitlab" / "inbound"), lesson=lesson.stem,
+            inbound=str(exchange / "digitlab" / "inbound" / "t-eve"), lesson=lesson.stem,
             source=str(course / "source" / lesson.stem / lesson.name),
             gradebook=str(course / "gradebook.db"), home=str(home[TEACHER]))))[0]
         collected = await teacher.sh("nbgrader", "collect", lesson.stem, cwd="~/course")
@@ -924,9 +925,11 @@ def test_a_class_works_each_as_their_own_user_and_is_graded(hub):
           f"{seconds:.0f} s; peak memory "
           + ", ".join(f"{u} {m:,.0f} MB" for u, m in memory.items() if u != "t-eve"))
     assert all(300 < mb < 3 * 1024 for u, mb in memory.items() if u != "t-eve")  # 3G limit
-    assert re.search(r"Not collected: t-ben\+.+ from t-ben: .+ belongs to t-ada", collected)
-    assert re.search(r"Not collected: t-eve\+.+ from t-eve: .+ is not a regular file",
-                     collected)
+    # each submission is named with the folder it was found in: ada's in her own
+    assert re.search(r"Not collected: t-ada/t-ben\+.+ from t-ben: .+ belongs to t-ada",
+                     collected), collected
+    assert re.search(r"Not collected: t-eve/t-eve\+.+ from t-eve: .+ is not a regular file",
+                     collected), collected
 
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
         scores = {user: {g.name: g.score for g in gradebook.find_submission_notebook(
@@ -975,23 +978,30 @@ def _runs(pid: Path, command: bytes) -> bool:
 FILL = """
 import os
 from digitlab import files
-written = 0
-try:
-    with open(os.path.expanduser("~/big.bin"), "wb") as f:
-        while written < 200 << 20:
-            f.write(b"x" * (1 << 20))
-            f.flush()
-            written += 1 << 20
-except OSError as e:
-    print("full after", written >> 20, "MB:", e.strerror)
+
+def fill(path, where):
+    written = 0
+    try:
+        with open(path, "wb") as f:
+            while written < 200 << 20:
+                f.write(b"x" * (1 << 20))
+                f.flush()
+                written += 1 << 20
+    except OSError as e:
+        print(where, "full after", written >> 20, "MB:", e.strerror)
+
+fill(os.path.expanduser("~/big.bin"), "home")
 try:
     files.write_atomically(os.path.expanduser("~/my_digits.npz"), b"y" * (1 << 20))
 except files.DiskFull as e:
     print(e)
+os.remove(os.path.expanduser("~/big.bin"))
+fill({inbound!r} + "/big.bin", "inbound")  # his folder for submissions
+os.remove({inbound!r} + "/big.bin")
 """
 
 
-def test_a_student_who_fills_her_home_fills_nothing_else(hub):
+def test_a_student_who_fills_his_home_or_inbound_folder_fills_nothing_else(hub):
     hub, folder, password, codes = hub
     enrol(hub, folder, "t-ben", codes["t-ben"], address="127.0.0.9")
     if not hub.api("GET", "/hub/api/users/t-ben")["servers"]:
@@ -999,20 +1009,23 @@ def test_a_student_who_fills_her_home_fills_nothing_else(hub):
     hub.wait_for(lambda: hub.api("GET", "/hub/api/users/t-ben")["servers"].get("", {}).get(
         "ready"), "t-ben's server")
     root_free = shutil.disk_usage(folder / "hub").free
+    exchange_free = shutil.disk_usage(folder / "exchange").free
+    inbound = folder / "exchange" / "digitlab" / "inbound" / "t-ben"
 
     async def fill():
         ben = await Kernel.start(hub, "t-ben")
-        errors, said = await ben.run(FILL)
-        await ben.sh("rm", "-f", "big.bin")
+        errors, said = await ben.run(FILL.format(inbound=str(inbound)))
         await ben.shut_down()
         return errors, said
 
     errors, said = asyncio.run(fill())
     assert not errors, errors
-    full = int(re.search(r"full after (\d+) MB: No space left on device", said)[1])
-    assert full < 64  # the disk setup_class.py gave her home
+    full = {where: int(mb) for where, mb in
+            re.findall(r"(\w+) full after (\d+) MB: No space left on device", said)}
+    assert full["home"] < 64 and full["inbound"] < 32  # the disks setup_class.py gave him
     assert "not enough space for" in said and "nothing was written" in said
     assert abs(shutil.disk_usage(folder / "hub").free - root_free) < 32 << 20
+    assert abs(shutil.disk_usage(folder / "exchange").free - exchange_free) < 1 << 20
     assert Browser(hub).logs_in(TEACHER, password)  # the hub goes on
 
 

@@ -26,6 +26,22 @@ def test_a_submission_of_the_students_own_regular_files_is_collected_whole(tmp_p
     assert (tmp_path / "copy" / "sub" / "x.txt").read_text() == "deeper"
 
 
+def test_each_student_submits_into_her_own_folder_where_the_class_made_one(tmp_path):
+    (tmp_path / "ada").mkdir()
+    assert grading.own_inbound(str(tmp_path), "ada") == str(tmp_path / "ada")
+    assert grading.own_inbound(str(tmp_path), "ben") == str(tmp_path)  # nbgrader's own layout
+
+
+def test_the_newest_submission_is_collected_or_the_newest_before_the_due_date():
+    sent = [{"username": u, "timestamp": t} for u, t in
+            [("ada", 1), ("ada", 3), ("ada", 5), ("ben", 4), ("ben", 6), ("cy", 9)]]
+    assert {r["username"]: r["timestamp"] for r in grading.newest(sent)} == {
+        "ada": 5, "ben": 6, "cy": 9}
+    # due at 4: ada's 3, ben's 4 (on time counts), cy's late one as she sent no other
+    assert {r["username"]: r["timestamp"] for r in grading.newest(sent, duedate=4)} == {
+        "ada": 3, "ben": 4, "cy": 9}
+
+
 @pytest.mark.parametrize("odd", ["link", "fifo", "too big", "not hers"])
 def test_links_pipes_big_or_foreign_submissions_are_refused(tmp_path, odd):
     src = submission(tmp_path / "eve+00+ts")
