@@ -37,7 +37,8 @@ def cmd_predict(args: argparse.Namespace) -> int:
     import json
 
     from digitlab import pretrained, start_tensorflow
-    from digitlab.preprocess import ImageError, NoDigitFound
+    from digitlab.pictures import ImageError
+    from digitlab.preprocess import NoDigitFound
 
     try:
         start_tensorflow()

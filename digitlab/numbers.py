@@ -18,7 +18,6 @@ around it, lines and frames out, the row of digit-sized pieces, the row levelled
 
 from __future__ import annotations
 
-import io
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -26,7 +25,7 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
-from digitlab import predict, preprocess
+from digitlab import pictures, predict, preprocess
 from digitlab.page import Piece, find_ink, groups, level, others
 from digitlab.preprocess import NoDigitFound
 
@@ -383,14 +382,14 @@ def read(model, source, min_confidence: float = MIN_CONFIDENCE, steps: bool = Fa
         from digitlab import pretrained
 
         one_digit = pretrained.one_digit()
-    grey = preprocess.grey_image(source, side=SIDE)
+    picture = pictures.open_picture(source, MAX_SIDE)  # decoded once, at the closest look
+    grey = _smaller(picture.grey, SIDE)
     amount, mask, clean, labels, found, height = find_ink(grey)
     if height < MIN_HEIGHT and max(grey.shape) >= SIDE:  # small on a big page: look closer
-        grey = preprocess.grey_image(source, side=min(MAX_SIDE, round(
-            max(grey.shape) * MIN_HEIGHT / height)))
+        grey = _smaller(picture.grey, round(max(grey.shape) * MIN_HEIGHT / height))
         amount, mask, clean, labels, found, height = find_ink(grey)
     levelled, labels, height, tilt, cands = candidates(amount, clean, labels, found, height)
-    scale = _original_scale(source, grey)
+    scale = picture.scale * max(picture.grey.shape) / max(grey.shape)
     glyphs, run = [], []
     for cand in [*cands, None]:  # runs of digit candidates, read together, between marks
         if cand is not None and cand.kind == "digit":
@@ -415,14 +414,12 @@ def read(model, source, min_confidence: float = MIN_CONFIDENCE, steps: bool = Fa
     return Reading("".join(g.char for g in glyphs), glyphs, shown)
 
 
-def _original_scale(source, grey: np.ndarray) -> float:
-    """Picture pixels per working pixel (1 where the picture was small enough already)."""
-    if isinstance(source, np.ndarray):
-        return max(source.shape[:2]) / max(grey.shape)
-    if not isinstance(source, Image.Image):  # a file: its header holds the size
-        source = Image.open(io.BytesIO(source) if isinstance(source, bytes | bytearray | memoryview)
-                            else source)
-    return max(source.size) / max(grey.shape)
+def _smaller(grey: np.ndarray, side: int) -> np.ndarray:
+    """`grey` box-averaged to `side` pixels on its longer side, if it is longer."""
+    if max(grey.shape) <= side:
+        return grey
+    size = pictures.within(grey.shape[::-1], side)
+    return np.asarray(Image.fromarray(grey).resize(size, Image.Resampling.BOX))
 
 
 def _box(box, grey_shape, levelled_shape, tilt: float, scale: float) -> tuple[int, ...]:

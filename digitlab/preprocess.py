@@ -8,17 +8,14 @@ paper, in shadow or not. Each step is a small function; `preprocess` chains them
 
 from __future__ import annotations
 
-import io
-import os
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image
 from scipy import ndimage
 
-from digitlab.files import regular_file
+from digitlab.pictures import grey_image
 
-MAX_PIXELS = 40_000_000  # larger than any phone photo; bigger is a mistake or a decompression bomb
 WORK_SIDE = 256  # the working resolution: plenty for a 20-pixel result, and fast
 MIN_CONTRAST = 0.08  # below this, ink and paper differ by less than sensor noise does
 STROKE = 2.2  # MNIST's typical stroke width, in pixels of the 28x28 image
@@ -26,10 +23,6 @@ STROKE = 2.2  # MNIST's typical stroke width, in pixels of the 28x28 image
 
 class NoDigitFound(ValueError):
     """The picture is blank, or nearly: there is no digit in it to read."""
-
-
-class ImageError(ValueError):
-    """The file is not a readable image, or is absurdly large."""
 
 
 @dataclass
@@ -41,110 +34,6 @@ class Steps:
     cleaned: np.ndarray  # ink without specks and ruled lines
     cropped: np.ndarray  # cut to the digit
     digit: np.ndarray  # the 28x28 result
-
-
-def grey_image(source: str | os.PathLike | bytes | Image.Image | np.ndarray,
-               side: int = WORK_SIDE) -> np.ndarray:
-    """Any image (path, file contents such as an upload's, PIL image or array) as grey float32
-    in [0, 1], upright as its EXIF says, at most `side` pixels on its longer side."""
-    if isinstance(source, np.ndarray):
-        image = _from_array(source)
-    elif isinstance(source, Image.Image):
-        image = source
-    elif isinstance(source, bytes | bytearray | memoryview):
-        image = _open(io.BytesIO(source), "the file")
-    else:
-        image = _open(source, source)
-    if image.width * image.height > MAX_PIXELS:
-        raise ImageError(f"the image is {image.width:,}x{image.height:,} pixels, more than "
-                         f"{MAX_PIXELS:,}: too large to be a photo of a digit")
-    try:  # the pixels are decoded here: a file cut short or damaged fails only now
-        if image is not source:  # opened here, so ours to change: JPEGs decode at reduced size
-            image.draft("L", (side, side))
-        image = ImageOps.exif_transpose(image)  # phones store 'rotate me' in EXIF, not pixels
-        grey = _flatten_transparency(image) if _has_alpha(image) else _to_grey(image)
-    except (OSError, SyntaxError, EOFError, ValueError) as e:  # Pillow's words for a broken file
-        name = source if isinstance(source, str | os.PathLike) else "the image"
-        raise ImageError(f"{name}: damaged or cut short, its pixels cannot be read ({e})") \
-            from None
-    scale = side / max(grey.shape)
-    if scale < 1:
-        size = (max(1, round(grey.shape[1] * scale)), max(1, round(grey.shape[0] * scale)))
-        grey = np.asarray(Image.fromarray(grey).resize(size, Image.Resampling.BOX))
-    return grey
-
-
-# Raster formats only: Pillow would hand PostScript or EPS, whatever the file's name, to
-# Ghostscript, an interpreter that an untrusted "image" must never reach.
-FORMATS = ("PNG", "JPEG", "GIF", "BMP", "TIFF", "WEBP", "PPM")  # JPEG: phones' MPO too
-
-
-def _open(file: str | os.PathLike | io.BytesIO, name) -> Image.Image:
-    try:
-        if not isinstance(file, io.BytesIO):
-            regular_file(file)  # a FIFO would hang Image.open, a device never end
-        image = Image.open(file, formats=FORMATS)
-        image.size  # noqa: B018  (the header is read, the pixels are not: a bomb costs nothing)
-        return image
-    except FileNotFoundError:
-        raise ImageError(f"{name}: no such file") from None
-    except UnidentifiedImageError:
-        raise ImageError(f"{name}: not an image this program can read (it reads "
-                         f"{', '.join(FORMATS)})") from None
-    except (Image.DecompressionBombError, ValueError, SyntaxError,
-            EOFError) as e:  # the last three: Pillow on a damaged header
-        raise ImageError(f"{name}: not an image this program can read ({e})") from None
-    except OSError as e:
-        raise ImageError(f"{name}: cannot be read ({e.strerror or e})") from None
-
-
-def _from_array(a: np.ndarray) -> Image.Image:
-    a = np.asarray(a)
-    if a.ndim not in (2, 3) or (a.ndim == 3 and a.shape[2] not in (1, 3, 4)) or a.size == 0:
-        raise ImageError(f"an array of shape {a.shape} is not an image: expected (height, width) "
-                         "or (height, width, 1, 3 or 4 channels)")
-    if a.dtype.kind not in "biuf":  # bool, signed, unsigned, float (timedelta counts as int)
-        raise ImageError(f"an array of {a.dtype} values is not an image: expected numbers "
-                         "(bool, integers, or floats in [0, 1])")
-    if a.ndim == 3 and a.shape[2] == 1:
-        a = a[..., 0]
-    if a.dtype == np.bool_:
-        a = a.astype(np.uint8) * 255
-    elif np.issubdtype(a.dtype, np.floating):  # floats are taken to be in [0, 1]
-        a = (np.clip(np.nan_to_num(a), 0, 1) * 255).round().astype(np.uint8)
-    elif a.dtype != np.uint8:  # 16-bit and other integers: scale their range to 8 bits
-        scaled = a.astype(np.float64) / np.iinfo(a.dtype).max * 255
-        a = np.clip(scaled, 0, 255).round().astype(np.uint8)  # negative values are black
-    return Image.fromarray(a)
-
-
-def _has_alpha(image: Image.Image) -> bool:
-    return image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
-
-
-def _to_grey(image: Image.Image) -> np.ndarray:
-    if image.mode.startswith("I;16"):
-        return (np.asarray(image, np.float64) / 65535).astype(np.float32)
-    if image.mode == "I":  # 32-bit integers: PNG's 16-bit files often open this way
-        a = np.asarray(image, np.float64)
-        return (a / (65535 if a.max() > 255 else 255)).astype(np.float32)
-    if image.mode == "F":
-        a = np.asarray(image, np.float64)
-        return (a / max(a.max(), 1e-6)).astype(np.float32)
-    return np.asarray(image.convert("L"), dtype=np.float32) / 255
-
-
-def _flatten_transparency(image: Image.Image) -> np.ndarray:
-    """Composite on a backdrop that contrasts with the visible strokes, so none are lost."""
-    rgba = np.asarray(image.convert("RGBA"), dtype=np.float32) / 255
-    grey = rgba[..., :3] @ np.array([0.299, 0.587, 0.114], np.float32)
-    alpha = rgba[..., 3]
-    if alpha.min() > 0.99:  # an alpha channel, but nothing transparent
-        return grey
-    visible = alpha > 0.5
-    ink_is_light = visible.any() and float(np.average(grey, weights=alpha)) > 0.5
-    backdrop = 0.0 if ink_is_light else 1.0
-    return (grey * alpha + backdrop * (1 - alpha)).astype(np.float32)
 
 
 def _resize(a: np.ndarray, shape: tuple[int, int], method) -> np.ndarray:
@@ -355,7 +244,7 @@ def _thicken(cropped: np.ndarray, factor: float) -> np.ndarray:
 
 def preprocess(source, return_steps: bool = False) -> np.ndarray | Steps:
     """One digit's picture as an MNIST-style 28x28 float32 image in [0, 1] (ink is 1)."""
-    grey = grey_image(source)
+    grey = grey_image(source, WORK_SIDE)
     amount = ink(grey)
     cleaned = clean(amount)
     cropped = crop(cleaned)
@@ -365,5 +254,5 @@ def preprocess(source, return_steps: bool = False) -> np.ndarray | Steps:
 
 def naive(source) -> np.ndarray:
     """The way many tutorials do it, for comparison: resize to 28x28, invert, scale to [0, 1]."""
-    grey = Image.fromarray((grey_image(source) * 255).astype(np.uint8)).resize((28, 28))
+    grey = Image.fromarray((grey_image(source, WORK_SIDE) * 255).astype(np.uint8)).resize((28, 28))
     return 1 - np.asarray(grey, np.float32) / 255

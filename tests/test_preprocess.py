@@ -8,8 +8,10 @@ from helpers import REAL_DATA, SIZE, draw, needs_real_mnist
 from PIL import Image, ImageDraw
 from scipy import ndimage
 
+from digitlab import pictures
 from digitlab import preprocess as pp
-from digitlab.preprocess import ImageError, NoDigitFound
+from digitlab.pictures import ImageError
+from digitlab.preprocess import NoDigitFound
 
 
 def similarity(a: np.ndarray, b: np.ndarray) -> float:
@@ -151,7 +153,7 @@ def test_unreadable_inputs_give_clear_errors(tmp_path, monkeypatch):
         pp.preprocess(tmp_path / "missing.png")
     with pytest.raises(ImageError, match=r"shape \(3, 4, 5\) is not an image"):
         pp.preprocess(np.zeros((3, 4, 5)))
-    monkeypatch.setattr(pp, "MAX_PIXELS", 10_000)
+    monkeypatch.setattr(pictures, "MAX_PIXELS", 10_000)
     draw("1").save(tmp_path / "big.png")
     with pytest.raises(ImageError, match="280x280 pixels, more than 10,000"):
         pp.preprocess(tmp_path / "big.png")

@@ -17,7 +17,7 @@ from helpers import draw, idx_bytes
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from digitlab import data
+from digitlab import data, pictures
 from digitlab import preprocess as pp
 from digitlab import strokes as pad_strokes
 
@@ -28,7 +28,7 @@ def read_or_refuse(source) -> None:
     """A valid 28x28 answer, or ImageError / NoDigitFound with a message: nothing else."""
     try:
         out = pp.preprocess(source)
-    except (pp.ImageError, pp.NoDigitFound) as e:
+    except (pictures.ImageError, pp.NoDigitFound) as e:
         assert str(e)
         return
     assert out.shape == (28, 28) and out.dtype == np.float32

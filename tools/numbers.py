@@ -401,8 +401,9 @@ def examples(model, digits, labels, conditions: dict[str, Condition] = CONDITION
     import matplotlib.pyplot as plt
 
     from digitlab import numbers as reader
+    from digitlab.pictures import grey_image
     from digitlab.plots import boxes
-    from digitlab.preprocess import NoDigitFound, grey_image
+    from digitlab.preprocess import NoDigitFound
 
     ds, ys = next(numbers(digits, labels, 1, seed))
     columns = 3

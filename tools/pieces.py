@@ -65,11 +65,11 @@ def label(part: np.ndarray, box: tuple, own: list[np.ndarray]) -> int | None:
 def from_number(digits: np.ndarray, rng: np.random.Generator):
     """The pieces the reader would read in a photo of `digits` written in a row, as 28x28
     images, with their labels (1: one whole digit)."""
-    from digitlab import numbers, preprocess
+    from digitlab import numbers, pictures
     from digitlab.page import find_ink
 
     sheets = written(digits, rng)
-    grey = preprocess.grey_image(photo(np.max(sheets, axis=0)), side=numbers.SIDE)
+    grey = pictures.grey_image(photo(np.max(sheets, axis=0)), side=numbers.SIDE)
     size = grey.shape[::-1]
     amount, _, clean, labels, found, height = find_ink(grey)
     levelled, labels, height, tilt, cands = numbers.candidates(amount, clean, labels, found,

@@ -1,0 +1,188 @@
+"""Open any picture, once, as a small grey image: the first step of every reader.
+
+A phone photo is 12-50 million pixels; the readers work on a few hundred thousand. So the
+picture is shrunk while it is still in its own format (JPEG decodes at 1/2, 1/4 or 1/8 size,
+the others are averaged in boxes by Pillow) and only then turned into floats; a picture that
+would need more memory than a student's server can spare to decode is refused from its header.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
+
+from digitlab.files import regular_file
+
+MAX_PIXELS = 100_000_000  # larger than any phone photo; bigger is a mistake or a bomb
+MAX_DECODED = 250_000_000  # bytes a picture may take decoded (a student's server has 3 GB)
+# Raster formats only: Pillow would hand PostScript or EPS, whatever the file's name, to
+# Ghostscript, an interpreter that an untrusted "image" must never reach.
+FORMATS = ("PNG", "JPEG", "GIF", "BMP", "TIFF", "WEBP", "PPM")  # JPEG: phones' MPO too
+# Bytes a pixel takes in Pillow's memory (RGB is stored in four), and the modes Pillow cannot
+# average, with the one each becomes first.
+PIXEL_BYTES = {"1": 1, "L": 1, "P": 1, "LA": 2, "PA": 2, "La": 2, "I;16": 2, "I;16B": 2,
+               "I;16L": 2}
+REDUCIBLE = {"1": "L", "P": "RGBA", "PA": "RGBA", "I;16": "I", "I;16B": "I", "I;16L": "I"}
+
+
+class ImageError(ValueError):
+    """The file is not a readable image, or is absurdly large."""
+
+
+@dataclass(frozen=True)
+class Picture:
+    """A picture in grey, float32 in [0, 1], upright, at working size."""
+
+    grey: np.ndarray
+    scale: float  # the picture's own pixels per working pixel (1 for a small picture)
+    frames: int = 1  # an animation's frames; the first is read
+
+
+def open_picture(source: str | os.PathLike | bytes | Image.Image | np.ndarray,
+                 side: int) -> Picture:
+    """Any image (path, file contents such as an upload's, PIL image or array) in grey, upright
+    as its EXIF says, at most `side` pixels on its longer side, decoded once."""
+    name = source if isinstance(source, str | os.PathLike) else "the image"
+    if isinstance(source, np.ndarray):
+        image = _from_array(source)
+    elif isinstance(source, Image.Image):
+        image = source
+    elif isinstance(source, bytes | bytearray | memoryview):
+        image = _open(io.BytesIO(source), "the file")
+    else:
+        image = _open(source, source)
+    width, height = image.size
+    if width * height > MAX_PIXELS:
+        raise ImageError(f"{name}: {width:,}x{height:,} pixels, more than {MAX_PIXELS:,}: too "
+                         "large to be a photo of a digit")
+    try:  # the pixels are decoded here: a file cut short or damaged fails only now
+        frames = getattr(image, "n_frames", 1)  # TIFF and GIF read each frame's header
+        turn = _orientation(image)
+        if image is not source:  # opened here, so ours to change: JPEGs decode at reduced size
+            image.draft("L", within(image.size, side))
+        _check_memory(image, name)
+        if "transparency" in image.info and image.mode not in ("RGBA", "LA", "PA"):
+            image = image.convert("RGBA")  # a key colour: it becomes an alpha channel
+        elif image.mode in REDUCIBLE:
+            image = image.convert(REDUCIBLE[image.mode])
+        if max(image.size) > side:  # block averages, before anything is a float
+            image = image.resize(within(image.size, side), Image.Resampling.BOX)
+        if turn != 1:  # phones store 'rotate me' in EXIF, which shrinking left behind
+            image = image.copy() if image is source else image
+            image.getexif()[ExifTags.Base.Orientation] = turn
+            image = ImageOps.exif_transpose(image)
+        grey = _grey(image)
+    except ImageError:
+        raise
+    except (OSError, SyntaxError, EOFError, ValueError, TypeError) as e:  # Pillow's, on damage
+        raise ImageError(f"{name}: damaged or cut short, its pixels cannot be read ({e})") \
+            from None
+    return Picture(grey, max(width, height) / max(grey.shape), frames)
+
+
+def within(size: tuple[int, int], side: int) -> tuple[int, int]:
+    """`size` scaled so that its longer side is `side` (at least a pixel each way)."""
+    long = max(size)
+    return tuple(max(1, round(n * side / long)) for n in size)
+
+
+def grey_image(source, side: int) -> np.ndarray:
+    """`open_picture(source, side).grey`: the picture in grey at working size."""
+    return open_picture(source, side).grey
+
+
+def _open(file: str | os.PathLike | io.BytesIO, name) -> Image.Image:
+    try:
+        if not isinstance(file, io.BytesIO):
+            regular_file(file)  # a FIFO would hang Image.open, a device never end
+        with warnings.catch_warnings():  # MAX_PIXELS is ours; Pillow's lower warning is not
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            return Image.open(file, formats=FORMATS)  # the header only: a bomb costs nothing
+    except FileNotFoundError:
+        raise ImageError(f"{name}: no such file") from None
+    except UnidentifiedImageError:
+        raise ImageError(f"{name}: not an image this program can read (it reads "
+                         f"{', '.join(FORMATS)})") from None
+    except (Image.DecompressionBombError, ValueError, SyntaxError,
+            EOFError) as e:  # the last three: Pillow on a damaged header
+        raise ImageError(f"{name}: not an image this program can read ({e})") from None
+    except OSError as e:
+        raise ImageError(f"{name}: cannot be read ({e.strerror or e})") from None
+
+
+def _orientation(image: Image.Image) -> int:
+    """The EXIF orientation (1: upright); a damaged EXIF block counts as upright."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Pillow warns "Corrupt EXIF data" and goes on
+        try:
+            return int(image.getexif().get(ExifTags.Base.Orientation, 1))
+        except (SyntaxError, ValueError, TypeError, OSError):
+            return 1
+
+
+def _check_memory(image: Image.Image, name) -> None:
+    """Refuse, from the header, a picture whose decoding would take over MAX_DECODED bytes."""
+    pixels = image.width * image.height
+    need = pixels * PIXEL_BYTES.get(image.mode, 4)
+    if image.mode in REDUCIBLE:
+        need += pixels * PIXEL_BYTES.get(REDUCIBLE[image.mode], 4)
+    if "A" in image.mode or "transparency" in image.info:
+        need *= 2  # Pillow shrinks a picture with alpha through a premultiplied copy
+    if image.format == "WEBP":
+        need *= 2  # libwebp decodes into a buffer of its own first
+    if need > MAX_DECODED:
+        raise ImageError(
+            f"{name}: {image.width:,}x{image.height:,} {image.format or ''} pixels would take "
+            f"{need / 1e6:,.0f} MB to open, more than the {MAX_DECODED / 1e6:,.0f} MB digitlab "
+            "takes (a student's server has 3 GB): save it as JPEG, or smaller")
+
+
+def _from_array(a: np.ndarray) -> Image.Image:
+    a = np.asarray(a)
+    if a.ndim not in (2, 3) or (a.ndim == 3 and a.shape[2] not in (1, 3, 4)) or a.size == 0:
+        raise ImageError(f"an array of shape {a.shape} is not an image: expected (height, width) "
+                         "or (height, width, 1, 3 or 4 channels)")
+    if a.dtype.kind not in "biuf":  # bool, signed, unsigned, float (timedelta counts as int)
+        raise ImageError(f"an array of {a.dtype} values is not an image: expected numbers "
+                         "(bool, integers, or floats in [0, 1])")
+    if a.ndim == 3 and a.shape[2] == 1:
+        a = a[..., 0]
+    if a.dtype == np.bool_:
+        a = a.astype(np.uint8) * 255
+    elif np.issubdtype(a.dtype, np.floating):  # floats are taken to be in [0, 1]
+        a = (np.clip(np.nan_to_num(a), 0, 1) * 255).round().astype(np.uint8)
+    elif a.dtype != np.uint8:  # 16-bit and other integers: scale their range to 8 bits
+        scaled = a.astype(np.float64) / np.iinfo(a.dtype).max * 255
+        a = np.clip(scaled, 0, 255).round().astype(np.uint8)  # negative values are black
+    return Image.fromarray(a)
+
+
+def _grey(image: Image.Image) -> np.ndarray:
+    """A small picture as grey floats: transparency flattened, 16 and 32 bits scaled."""
+    if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
+        return _flatten_transparency(image)
+    if image.mode == "I":  # 16-bit files; those that use only 0-255 are 8-bit ones, saved wide
+        a = np.asarray(image, np.float64)
+        return (a / (65535 if a.max() > 255 else 255)).astype(np.float32)
+    if image.mode == "F":
+        a = np.asarray(image, np.float64)
+        return (a / max(a.max(), 1e-6)).astype(np.float32)
+    return np.asarray(image.convert("L"), dtype=np.float32) / 255
+
+
+def _flatten_transparency(image: Image.Image) -> np.ndarray:
+    """Composite on a backdrop that contrasts with the visible strokes, so none are lost."""
+    rgba = np.asarray(image.convert("RGBA"), dtype=np.float32) / 255
+    grey = rgba[..., :3] @ np.array([0.299, 0.587, 0.114], np.float32)
+    alpha = rgba[..., 3]
+    if alpha.min() > 0.99:  # an alpha channel, but nothing transparent
+        return grey
+    visible = alpha > 0.5
+    ink_is_light = visible.any() and float(np.average(grey, weights=alpha)) > 0.5
+    backdrop = 0.0 if ink_is_light else 1.0
+    return (grey * alpha + backdrop * (1 - alpha)).astype(np.float32)

@@ -1,0 +1,41 @@
+"""Opening pictures: any size a phone makes, shrunk in its own format, within memory."""
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from digitlab import pictures, preprocess
+
+
+def page(width: int, height: int) -> Image.Image:
+    """A grey page with a stroke down its middle."""
+    image = Image.new("L", (width, height), 235)
+    stroke = height // 4
+    ImageDraw.Draw(image).line([(width // 2, height // 2 - stroke),
+                                (width // 2, height // 2 + stroke)], fill=20, width=stroke // 8)
+    return image
+
+
+def test_a_50_megapixel_phone_photo_is_read_at_working_size(tmp_path):
+    page(8660, 5770).save(tmp_path / "phone.jpg", quality=80)  # a 50 MP phone's JPEG
+    picture = pictures.open_picture(tmp_path / "phone.jpg", 2048)
+    assert max(picture.grey.shape) == 2048 and picture.grey.dtype == np.float32
+    assert picture.scale == pytest.approx(8660 / 2048)
+    assert picture.grey.min() < 0.2 and picture.grey.max() > 0.85  # the stroke and the paper
+
+
+def test_a_picture_too_big_to_open_is_refused_from_its_header(tmp_path, monkeypatch):
+    page(400, 300).convert("RGBA").save(tmp_path / "big.png")
+    monkeypatch.setattr(pictures, "MAX_DECODED", 400 * 300 * 4)  # RGBA shrinks via a copy
+    with pytest.raises(pictures.ImageError, match=r"big.png: 400x300 PNG pixels would take "
+                       r"1 MB to open, .* save it as JPEG, or smaller"):
+        pictures.open_picture(tmp_path / "big.png", 256)
+
+
+def test_a_16_bit_picture_that_uses_only_0_to_255_reads_like_its_8_bit_copy(tmp_path):
+    eight = page(400, 300)
+    Image.fromarray(np.asarray(eight, np.uint16)).save(tmp_path / "wide.png")
+    eight.save(tmp_path / "narrow.png")
+    np.testing.assert_allclose(pictures.grey_image(tmp_path / "wide.png", 256),
+                               pictures.grey_image(tmp_path / "narrow.png", 256), atol=1 / 255)
+    assert preprocess.preprocess(tmp_path / "wide.png").max() > 0.5  # a digit, not blank
