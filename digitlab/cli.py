@@ -84,7 +84,7 @@ def _read_digit(model, path: str, min_confidence: float) -> tuple[dict, str, boo
         print(f"digitlab: {path}: not sure enough ({digit.confidence:.1%}, below "
               f"{min_confidence:.0%}): answered ?", file=sys.stderr, flush=True)
     return ({"file": path, **_as_dict(digit), "answer": answer},
-            f"{path}\t{answer}\t{digit.confidence:.1%}", answer != "?")
+            f"{_field(path)}\t{answer}\t{digit.confidence:.1%}", answer != "?")
 
 
 def _read_number(model, path: str, min_confidence: float | None) -> tuple[dict, str, bool]:
@@ -103,8 +103,15 @@ def _read_number(model, path: str, min_confidence: float | None) -> tuple[dict, 
     record = {"file": path, "number": reading.text, "complete": reading.complete,
               "confidence": round(reading.confidence, 6), "glyphs": glyphs}
     each = " ".join(f"{g.char}:{g.confidence:.1%}" for g in reading.glyphs)
-    return (record, f"{path}\t{reading.text}\t{reading.confidence:.1%}\t{each}",
+    return (record, f"{_field(path)}\t{reading.text}\t{reading.confidence:.1%}\t{each}",
             reading.complete)
+
+
+def _field(path: str) -> str:
+    """A file name as one field of a tab-separated line: a tab, newline or backslash in it
+    written as `\\t`, `\\n`, `\\\\`, so each line stays one record (JSON keeps the name whole)."""
+    return path.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace(
+        "\r", "\\r")
 
 
 def cmd_student(args: argparse.Namespace) -> int:

@@ -47,6 +47,12 @@ def open_picture(source: str | os.PathLike | bytes | Image.Image | np.ndarray,
                  side: int) -> Picture:
     """Any image (path, file contents such as an upload's, PIL image or array) in grey, upright
     as its EXIF says, at most `side` pixels on its longer side, decoded once."""
+    with warnings.catch_warnings():  # a damaged EXIF block reads as upright, said nowhere
+        warnings.filterwarnings("ignore", "(Possibly )?[Cc]orrupt EXIF", UserWarning)
+        return _open_picture(source, side)
+
+
+def _open_picture(source, side: int) -> Picture:
     name = source if isinstance(source, str | os.PathLike) else "the image"
     if isinstance(source, np.ndarray):
         image = _from_array(source)
@@ -117,12 +123,10 @@ def _open(file: str | os.PathLike | io.BytesIO, name) -> Image.Image:
 
 def _orientation(image: Image.Image) -> int:
     """The EXIF orientation (1: upright); a damaged EXIF block counts as upright."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # Pillow warns "Corrupt EXIF data" and goes on
-        try:
-            return int(image.getexif().get(ExifTags.Base.Orientation, 1))
-        except (SyntaxError, ValueError, TypeError, OSError):
-            return 1
+    try:
+        return int(image.getexif().get(ExifTags.Base.Orientation, 1))
+    except (SyntaxError, ValueError, TypeError, OSError):
+        return 1
 
 
 def _check_memory(image: Image.Image, name) -> None:

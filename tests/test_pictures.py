@@ -39,3 +39,11 @@ def test_a_16_bit_picture_that_uses_only_0_to_255_reads_like_its_8_bit_copy(tmp_
     np.testing.assert_allclose(pictures.grey_image(tmp_path / "wide.png", 256),
                                pictures.grey_image(tmp_path / "narrow.png", 256), atol=1 / 255)
     assert preprocess.preprocess(tmp_path / "wide.png").max() > 0.5  # a digit, not blank
+
+
+def test_a_damaged_exif_block_reads_as_upright_without_a_warning(tmp_path, recwarn):
+    page(400, 300).save(tmp_path / "odd.jpg",
+                        exif=b"Exif\x00\x00MM\x00\x2a\x00\x00\x00\x08\x00\x05\x01\x12")
+    grey = pictures.grey_image(tmp_path / "odd.jpg", 256)
+    assert grey.shape == (192, 256)
+    assert not [w for w in recwarn if "EXIF" in str(w.message)]

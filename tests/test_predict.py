@@ -122,6 +122,15 @@ def test_cli_answers_every_good_file_and_fails_on_the_bad_one(files):
     assert f"digitlab: {broken}: not an image" in result.stderr and "Traceback" not in result.stderr
 
 
+def test_a_tab_or_newline_in_a_file_name_keeps_one_line_of_three_fields(tmp_path, run_cli):
+    odd = tmp_path / "my\tseven\nnew.png"
+    draw("7").save(odd)
+    result = run_cli(str(odd))
+    [line] = result.stdout.splitlines()
+    name, answer, _ = line.split("\t")
+    assert name == str(odd).replace("\t", "\\t").replace("\n", "\\n") and answer == "7"
+
+
 def test_cli_json_gives_all_probabilities(files, run_cli):
     (one, _), broken = files
     result = run_cli("--json", one, broken)
