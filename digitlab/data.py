@@ -69,10 +69,15 @@ def cache_dir() -> Path:
 
 
 def _fix_hint() -> str:
+    files = f"the four MNIST files ({', '.join(f + '.gz' for f in FILES)}; gzipped or not)"
+    if os.environ.get(DATA_ENV):  # a download would not be looked at: say where to fix it
+        return (f"To fix it, put {files} or keras' {NPZ_NAME} in {os.environ[DATA_ENV]} "
+                f"({DATA_ENV} points there), or unset {DATA_ENV} and run `digitlab data` once "
+                "with internet access.")
     return (
-        f"To fix it, put the four MNIST files ({', '.join(f + '.gz' for f in FILES)}; gzipped or "
-        f"not) or keras' {NPZ_NAME} in a folder and set {DATA_ENV}=/that/folder, or copy them "
-        f"into {cache_dir()}, or run `digitlab data` once with internet access."
+        f"To fix it, put {files} or keras' {NPZ_NAME} in a folder and set "
+        f"{DATA_ENV}=/that/folder, or copy them into {cache_dir()}, or run `digitlab data` "
+        "once with internet access."
     )
 
 

@@ -69,7 +69,9 @@ def test_env_folder_missing_a_file_names_it(tiny, tmp_path, monkeypatch):
     message = str(err.value)
     assert "$DIGITLAB_DATA" in message and "train-labels-idx1-ubyte" in message
     assert "t10k-images" not in message.split("lacks")[1].split(".")[0]  # only what is missing
-    assert "set DIGITLAB_DATA=" in message  # and how to fix it
+    # and how to fix it there: a download would not be read while the setting points there
+    assert f"in {folder} (DIGITLAB_DATA points there)" in message
+    assert "or unset DIGITLAB_DATA and run `digitlab data`" in message
 
 
 def test_explicit_path_that_does_not_exist(tiny, tmp_path):
