@@ -88,6 +88,9 @@ def _open_picture(source, side: int) -> Picture:
     except (OSError, SyntaxError, EOFError, ValueError, TypeError) as e:  # Pillow's, on damage
         raise ImageError(f"{name}: damaged or cut short, its pixels cannot be read ({e})") \
             from None
+    if frames > 1 and grey.min() == grey.max():
+        raise ImageError(f"{name}: the first of its {frames} frames is blank, and digitlab reads "
+                         "only the first: save the frame with the digit as a PNG")
     return Picture(grey, max(width, height) / max(grey.shape), frames)
 
 

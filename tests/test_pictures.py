@@ -47,3 +47,11 @@ def test_a_damaged_exif_block_reads_as_upright_without_a_warning(tmp_path, recwa
     grey = pictures.grey_image(tmp_path / "odd.jpg", 256)
     assert grey.shape == (192, 256)
     assert not [w for w in recwarn if "EXIF" in str(w.message)]
+
+
+def test_an_animation_whose_first_frame_is_blank_says_so(tmp_path):
+    blank, digit = Image.new("L", (400, 300), 235), page(400, 300)
+    blank.save(tmp_path / "moving.gif", save_all=True, append_images=[digit])
+    with pytest.raises(pictures.ImageError, match=r"moving.gif: the first of its 2 frames is "
+                       r"blank, .* save the frame with the digit as a PNG"):
+        preprocess.preprocess(tmp_path / "moving.gif")
