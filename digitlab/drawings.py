@@ -9,6 +9,7 @@ checks every field, and the file's unpacked size, before it trusts any.
 
 from __future__ import annotations
 
+import errno
 import getpass
 import io
 import json
@@ -90,11 +91,18 @@ def save(drawings: Drawings, path: str | os.PathLike, overwrite: bool = False) -
 
     path = Path(path)
     try:
-        with lock(path).acquire(timeout=5):
-            return _save(drawings, path, overwrite)
+        held = lock(path).acquire(timeout=5)
     except Timeout:
         raise InUse(f"{path} is in use by another notebook (its pad is collecting into it): "
                     "nothing was written") from None
+    except OSError as e:
+        if e.errno != errno.ELOOP:
+            raise
+        raise OSError(errno.ELOOP, f"{path}'s lock file {lock(path).lock_file} is a link, "
+                      "which is never followed: remove it and save again; nothing was "
+                      "written") from None
+    with held:
+        return _save(drawings, path, overwrite)
 
 
 def _save(drawings: Drawings, path: Path, overwrite: bool) -> Path:

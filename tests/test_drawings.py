@@ -170,3 +170,14 @@ def test_a_text_file_in_the_way_is_called_what_it_is(ada, tmp_path):
     with pytest.raises(FileExistsError) as refused:
         drawings.save(some(1), path)
     assert "some other kind of file" in str(refused.value) and "pickle" not in str(refused.value)
+
+
+def test_a_lock_file_that_is_a_link_is_refused_and_its_target_kept(ada, tmp_path):
+    """filelock before 3.20.1 truncated a symlinked lock's target (the bound in pyproject)."""
+    (tmp_path / "notes.txt").write_text("precious")
+    (tmp_path / ".mine.npz.lock").symlink_to(tmp_path / "notes.txt")
+    with pytest.raises(OSError, match=r"mine.npz's lock file .*\.mine\.npz\.lock is a link, "
+                       r"which is never followed: remove it and save again"):
+        drawings.save(ada, tmp_path / "mine.npz")
+    assert (tmp_path / "notes.txt").read_text() == "precious"
+    assert not (tmp_path / "mine.npz").exists()
