@@ -115,8 +115,10 @@ def _field(path: str) -> str:
 
 
 def cmd_student(args: argparse.Namespace) -> int:
-    from digitlab.student import write_student_versions
+    from digitlab.student import skipped, write_student_versions
 
+    for path in skipped(args.src):
+        print(f"digitlab: skipped {path}: not a regular notebook file", file=sys.stderr)
     try:
         written = write_student_versions(args.src, args.out, force=args.force,
                                          add_new=args.add_new)

@@ -106,6 +106,13 @@ def student_notebook(nb):
     return nb
 
 
+def skipped(src: str | os.PathLike) -> list[Path]:
+    """The `*.ipynb` entries of `src` that are not notebooks to convert: what is not a regular
+    file (a pipe would hang the reader) and macOS's `._` companions, which copies leave behind."""
+    return [path for path in sorted(Path(src).glob("*.ipynb"))
+            if path.name.startswith("._") or not path.is_file()]
+
+
 def write_student_versions(src: str | os.PathLike, out: str | os.PathLike,
                            force: bool = False, add_new: bool = False) -> list[Path]:
     """Write the student version of every notebook in folder `src` to folder `out`, all or
@@ -115,10 +122,10 @@ def write_student_versions(src: str | os.PathLike, out: str | os.PathLike,
     only the notebooks `out` lacks are written (a new lesson), and the student's stay."""
     import nbformat
 
-    from digitlab.files import write_files
+    from digitlab.files import load_json, write_files
 
     src, out = Path(src), Path(out)
-    sources = sorted(src.glob("*.ipynb"))
+    sources = [path for path in sorted(src.glob("*.ipynb")) if path not in skipped(src)]
     if not sources:
         raise FileNotFoundError(f"no notebooks (*.ipynb) in {src}")
     if out.resolve() == src.resolve():
@@ -126,7 +133,9 @@ def write_student_versions(src: str | os.PathLike, out: str | os.PathLike,
     students = {}
     for path in sources:
         try:
-            nb = nbformat.reads(path.read_text(encoding="utf-8"), as_version=4)
+            text = path.read_text(encoding="utf-8", errors="replace")
+            load_json(text, str(path))  # nesting too deep for Python's parser: TooLarge
+            nb = nbformat.reads(text, as_version=4)
             nbformat.validate(nb)
             students[path.name] = student_notebook(nb)
         except (nbformat.ValidationError, TypeError, AttributeError, KeyError) as e:

@@ -2,6 +2,7 @@
 
 import ast
 import inspect
+import os
 import re
 import textwrap
 from pathlib import Path
@@ -129,7 +130,7 @@ def test_student_command_never_replaces_a_version_without_force(tmp_path, capsys
     assert len(list(out.glob("*.ipynb"))) == len(NOTEBOOKS)
 
 
-@pytest.mark.parametrize("broken", ["{}", "not json", '{"cells": 1}'])
+@pytest.mark.parametrize("broken", ["{}", "not json", '{"cells": 1}', "[" * 5000 + "]" * 5000])
 def test_a_broken_notebook_stops_the_command_before_anything_is_written(tmp_path, capsys,
                                                                          broken):
     src, out = tmp_path / "src", tmp_path / "out"
@@ -138,8 +139,22 @@ def test_a_broken_notebook_stops_the_command_before_anything_is_written(tmp_path
         (src / path.name).write_bytes(path.read_bytes())
     (src / "99_broken.ipynb").write_text(broken)
     assert cli.main(["student", str(src), str(out)]) == 2
-    assert "99_broken.ipynb" in capsys.readouterr().err
+    said = capsys.readouterr().err
+    assert "99_broken.ipynb" in said and "Traceback" not in said  # deep JSON: no RecursionError
     assert not out.exists()
+
+
+def test_a_pipe_or_a_macos_companion_is_skipped_and_said(tmp_path, capsys):
+    src, out = tmp_path / "src", tmp_path / "out"
+    src.mkdir()
+    (src / NOTEBOOKS[0].name).write_bytes(NOTEBOOKS[0].read_bytes())
+    os.mkfifo(src / "x.ipynb")  # reading it would wait for a writer for ever
+    (src / f"._{NOTEBOOKS[0].name}").write_bytes(b"\x00\x05\x16\x07 AppleDouble")
+    assert cli.main(["student", str(src), str(out)]) == 0
+    said = capsys.readouterr().err
+    assert f"skipped {src / 'x.ipynb'}: not a regular notebook file" in said
+    assert f"skipped {src / ('._' + NOTEBOOKS[0].name)}" in said
+    assert [p.name for p in out.iterdir()] == [NOTEBOOKS[0].name]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
