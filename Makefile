@@ -12,7 +12,7 @@ endif
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: lab solutions lab-sources test test-fast lint data doctor bench lessons constraints clean
+.PHONY: lab solutions lab-sources test test-fast lint data doctor bench tflite lessons constraints clean
 
 # constraints.txt pins every package to the version the tests and the shipped weights were made
 # with; pyproject.toml keeps the lower bounds that a plain `pip install` honours.
@@ -70,6 +70,10 @@ doctor: $(BIN)/digitlab
 
 bench: $(BIN)/digitlab
 	$(BIN)/python -m tools.bench
+
+# The reader's .tflite files, generated from the shipped .keras ones (training does it too).
+tflite: $(BIN)/digitlab
+	$(BIN)/python -m tools.train_shipped --export
 
 # Every notebook in full mode, timed, with the figures each one reports, checked against each
 # lesson's targets (the table in docs/measurements.md); the times and memory go into

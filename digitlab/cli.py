@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 
@@ -37,74 +38,106 @@ def cmd_predict(args: argparse.Namespace) -> int:
     import json
 
     from digitlab import pretrained, start_tensorflow
+
+    try:
+        if args.model is None:  # the shipped networks, run by LiteRT: no TensorFlow to start
+            model = pretrained.reader()
+        else:
+            start_tensorflow()
+            model = pretrained.load(args.model)
+    except (FileNotFoundError, ValueError, OSError) as e:
+        print(f"digitlab: cannot load the model: {e}", file=sys.stderr)
+        return 2
+    except (ImportError, MemoryError) as e:  # not installed, or its libraries not mapped
+        first = (str(e).splitlines() or [type(e).__name__])[0]
+        runtime = "LiteRT (ai-edge-litert)" if args.model is None else "TensorFlow"
+        print(f"digitlab: {runtime} could not be loaded ({first}). Check it is installed "
+              "(`digitlab doctor`); under a memory limit (`ulimit -v`) it needs more address "
+              "space than that: raise the limit, or run where none is set.", file=sys.stderr)
+        return 2
+    failed = 0
+    for path, (record, line, note) in zip(args.images, _read_all(model, args), strict=True):
+        failed += note is not None
+        if note:
+            print(f"digitlab: {note}", file=sys.stderr, flush=True)
+        if record is not None or args.json:  # one line per file on stdout, whatever happened
+            print(json.dumps(record or {"file": path, "error": note}) if args.json else line,
+                  flush=True)
+    return 1 if failed else 0
+
+
+# Reading is shared among worker processes when a folder's worth of pictures is given, each
+# worker taking this many at a time; below twice this many, one process reads them all.
+CHUNK = 16
+
+
+def _read_all(model, args: argparse.Namespace):
+    """Each picture's (record, line, note) in order: read here, or, for many pictures and the
+    shipped networks, by `args.jobs` worker processes (each loads its own reader)."""
+    jobs = min(args.jobs, len(args.images) // CHUNK)
+    if jobs < 2 or args.model is not None:  # a worker would start TensorFlow: seconds each
+        yield from (_read(model, path, args.number, args.min_confidence) for path in args.images)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from functools import partial
+
+    read = partial(_read, None, number=args.number, min_confidence=args.min_confidence)
+    # spawn, not fork: the reader's runtime has threads, which fork does not copy safely
+    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+        yield from pool.map(read, args.images, chunksize=CHUNK)
+
+
+def _read(model, path: str, number: bool, min_confidence: float | None):
+    """One picture as (its JSON record, its output line, a note for stderr or None), or
+    (None, None, the error) when it could not be read; `model` None: the shipped reader."""
+    from digitlab import pretrained
     from digitlab.pictures import ImageError
     from digitlab.preprocess import NoDigitFound
 
     try:
-        start_tensorflow()
-        model = pretrained.load(args.model)
-    except (FileNotFoundError, ValueError, OSError) as e:
-        print(f"digitlab: cannot load the model: {e}", file=sys.stderr)
-        return 2
-    except (ImportError, MemoryError) as e:  # TensorFlow's libraries could not be mapped
-        first = (str(e).splitlines() or [type(e).__name__])[0]
-        print(f"digitlab: TensorFlow could not be loaded ({first}). Under a memory limit "
-              "(`ulimit -v`) it needs more address space than that: raise the limit, or run "
-              "where none is set.", file=sys.stderr)
-        return 2
-    failed = 0
-    for path in args.images:
-        try:
-            if args.number:
-                record, line, complete = _read_number(model, path, args.min_confidence)
-            else:
-                record, line, complete = _read_digit(model, path, args.min_confidence or 0.0)
-        except Exception as e:  # noqa: BLE001  one picture's fault never stops the batch
-            failed += 1
-            said = str(e) if isinstance(e, (ImageError, NoDigitFound)) else (
-                f"could not be read ({type(e).__name__}: {e}); please report it with the file")
-            message = said if said.startswith(f"{path}:") else f"{path}: {said}"
-            print(f"digitlab: {message}", file=sys.stderr, flush=True)
-            if args.json:  # one line per file on stdout, whatever happened
-                print(json.dumps({"file": path, "error": message}), flush=True)
-            continue
-        failed += not complete
-        print(json.dumps(record) if args.json else line, flush=True)
-    return 1 if failed else 0
+        if model is None:
+            model = pretrained.reader()
+        if number:
+            return _read_number(model, path, min_confidence)
+        return _read_digit(model, path, min_confidence or 0.0)
+    except Exception as e:  # noqa: BLE001  one picture's fault never stops the batch
+        said = str(e) if isinstance(e, (ImageError, NoDigitFound)) else (
+            f"could not be read ({type(e).__name__}: {e}); please report it with the file")
+        return None, None, said if said.startswith(f"{path}:") else f"{path}: {said}"
 
 
-def _read_digit(model, path: str, min_confidence: float) -> tuple[dict, str, bool]:
-    """One digit: its JSON record, its line, and whether it was read; "?" below
-    `min_confidence` (notebook 06's "I don't know")."""
+def _read_digit(model, path: str, min_confidence: float) -> tuple[dict, str, str | None]:
+    """One digit: its JSON record, its line, and a note if it was not read surely enough: "?"
+    below `min_confidence` (notebook 06's "I don't know")."""
     from digitlab import predict
 
     digit = predict.predict(model, path)
     answer = str(digit.digit) if digit.confidence >= min_confidence else "?"
-    if answer == "?":
-        print(f"digitlab: {path}: not sure enough ({digit.confidence:.1%}, below "
-              f"{min_confidence:.0%}): answered ?", file=sys.stderr, flush=True)
+    note = None if answer != "?" else (f"{path}: not sure enough ({digit.confidence:.1%}, "
+                                       f"below {min_confidence:.0%}): answered ?")
     return ({"file": path, **_as_dict(digit), "answer": answer},
-            f"{_field(path)}\t{answer}\t{digit.confidence:.1%}", answer != "?")
+            f"{_field(path)}\t{answer}\t{digit.confidence:.1%}", note)
 
 
-def _read_number(model, path: str, min_confidence: float | None) -> tuple[dict, str, bool]:
-    """A whole number: its JSON record (each character's box and confidence), its line, and
-    whether every digit was read."""
+def _read_number(model, path: str, min_confidence: float | None
+                 ) -> tuple[dict, str, str | None]:
+    """A whole number: its JSON record (each character's box and confidence), its line, and a
+    note if some digit was not read surely enough."""
     from digitlab import numbers
 
     sure = numbers.MIN_CONFIDENCE if min_confidence is None else min_confidence
     reading = numbers.read(model, path, min_confidence=sure)
-    if not reading.complete:
-        print(f"digitlab: {path}: {reading.text.count('?')} of its digits not read surely "
-              f"enough (below {sure:.0%}): answered ?", file=sys.stderr, flush=True)
+    note = None if reading.complete else (
+        f"{path}: {reading.text.count('?')} of its digits not read surely enough (below "
+        f"{sure:.0%}): answered ?")
     glyphs = [{"char": g.char, "box": list(g.box), "confidence": round(g.confidence, 6),
                **({"digit": int(g.probabilities.argmax())} if g.probabilities is not None
                   else {})} for g in reading.glyphs]
     record = {"file": path, "number": reading.text, "complete": reading.complete,
               "confidence": round(reading.confidence, 6), "glyphs": glyphs}
     each = " ".join(f"{g.char}:{g.confidence:.1%}" for g in reading.glyphs)
-    return (record, f"{_field(path)}\t{reading.text}\t{reading.confidence:.1%}\t{each}",
-            reading.complete)
+    return (record, f"{_field(path)}\t{reading.text}\t{reading.confidence:.1%}\t{each}", note)
 
 
 def _field(path: str) -> str:
@@ -138,6 +171,13 @@ def _share(text: str) -> float:
     return value
 
 
+def _count(text: str) -> int:
+    """A command-line count of at least 1."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a whole number of at least 1")
+    return int(text)
+
+
 def _as_dict(prediction) -> dict:
     return {"digit": prediction.digit, "confidence": round(prediction.confidence, 6),
             "probabilities": [round(float(p), 6) for p in prediction.probabilities]}
@@ -161,7 +201,11 @@ def parser() -> argparse.ArgumentParser:
     predict.add_argument("--number", action="store_true",
                          help="each image holds a handwritten number (digits, a decimal point, "
                          "a minus sign): read it whole, with each character's box")
-    predict.add_argument("--model", help="a .keras model (default: the one digitlab ships)")
+    predict.add_argument("--model", help="a .keras model, read with TensorFlow (default: the "
+                         "networks digitlab ships, read with LiteRT)")
+    predict.add_argument("--jobs", "-j", type=_count, default=min(4, os.cpu_count() or 1),
+                         metavar="N", help="processes that share a long list of pictures "
+                         "(default: this machine's CPUs, at most 4)")
     predict.add_argument("--min-confidence", type=_share, default=None, metavar="P",
                          help="answer ? for a digit read with less confidence than P (0 to 1; "
                          "default 0 for one digit, digitlab.numbers.MIN_CONFIDENCE for a "

@@ -8,6 +8,8 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
+
 INSTALL_FIX = "run `make lab` in the course folder, or `pip install -e .` in your environment"
 PACKAGES = [  # (distribution, shown as, oldest version the course supports)
     ("tensorflow", "TensorFlow", (2, 16)),
@@ -64,6 +66,19 @@ def check_devices() -> Check:
     return True, f"TensorFlow sees {kinds.count('CPU')} CPU, {note}"
 
 
+def check_reader() -> Check:
+    """Which runtime `digitlab predict` reads with, tried on one blank image."""
+    from digitlab import pretrained
+    from digitlab.lite import runtime
+
+    try:
+        pretrained.reader()(np.zeros((1, 28, 28), np.float32))
+    except (ImportError, OSError, ValueError, RuntimeError) as e:
+        return False, f"the reader cannot run the shipped model ({e}): {INSTALL_FIX}"
+    return True, (f"`digitlab predict` reads with {runtime()} ({pretrained.LITE['digits'].name}"
+                  "), without TensorFlow")
+
+
 def check_data() -> Check:
     from digitlab.data import DataError, find_mnist, load_mnist
 
@@ -98,6 +113,7 @@ def checks() -> Iterator[Check]:
         yield check_package(dist, shown, oldest)
     yield check_mode()
     yield check_devices()
+    yield check_reader()
     yield check_data()
     yield check_front_ends()
 

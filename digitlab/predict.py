@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -44,11 +45,14 @@ def _traced(model):
 
 def classify(model, images: np.ndarray) -> list[Prediction]:
     """Run the model directly on 28x28 images (a traced call: far faster than `model.predict`).
-    `model` is a Keras model, or any function of a batch of images giving ten probabilities each."""
-    from digitlab._tf import keras
-
-    call = _traced(model) if isinstance(model, keras.Model) else model
-    probs = keras.ops.convert_to_numpy(call(np.asarray(images, np.float32)))
+    `model` is a Keras model, a `lite.LiteModel`, or any function of a batch of images giving
+    ten probabilities each."""
+    images = np.asarray(images, np.float32)
+    keras = sys.modules.get("keras")  # not imported: `model` cannot be a Keras model
+    if keras is not None and isinstance(model, keras.Model):
+        probs = keras.ops.convert_to_numpy(_traced(model)(images))
+    else:
+        probs = np.asarray(model(images))
     return [Prediction(int(p.argmax()), p, image) for p, image in zip(probs, images, strict=True)]
 
 

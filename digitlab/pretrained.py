@@ -4,7 +4,8 @@ one whole digit.
 
 The weights are in `digitlab/weights/`, each file with its card (`.json`: recipe, data checksums,
 test accuracy, date, machine). `python -m tools.train_shipped` (in the project, not installed)
-retrains them.
+retrains them and exports them to TensorFlow Lite (`digits.tflite`, `one_digit.tflite`), which
+the reader runs with LiteRT: `reader()` and `one_digit()` answer without importing TensorFlow.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ WEIGHTS = Path(__file__).resolve().parent / "weights"
 # The recipes are `recipes.SHIPPED`, under the same names.
 MEMBERS = {name: WEIGHTS / f"{name}.keras" for name in ("lenet", "deep_cnn_128", "vgg")}
 ONE_DIGIT = WEIGHTS / "one_digit.keras"  # its recipe: `recipes.ONE_DIGIT`
+# Generated from the files above (`python -m tools.train_shipped --export`), never edited.
+LITE = {"digits": WEIGHTS / "digits.tflite", "one_digit": WEIGHTS / "one_digit.tflite"}
 
 
 def load(path: str | os.PathLike | None = None):
@@ -43,12 +46,22 @@ def load(path: str | os.PathLike | None = None):
 
 
 @functools.cache
+def reader():
+    """The shipped ensemble as LiteRT runs it (`lite.LiteModel`): what `digitlab predict` reads
+    with, in a fraction of a second and without TensorFlow; loaded once."""
+    from digitlab.lite import LiteModel
+
+    return LiteModel(LITE["digits"])
+
+
+@functools.cache
 def one_digit():
     """The shipped network that gives the probability that a 28x28 piece of ink is one whole
-    digit (its second output), not a fragment or two run together; loaded once."""
-    from digitlab import saving
+    digit (its second output), not a fragment or two run together, run by LiteRT; loaded once.
+    The Keras model it was exported from is `ONE_DIGIT`."""
+    from digitlab.lite import LiteModel
 
-    return saving.load(ONE_DIGIT)
+    return LiteModel(LITE["one_digit"])
 
 
 def cards() -> dict[str, dict]:

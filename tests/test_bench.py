@@ -7,7 +7,7 @@ from helpers import REAL_DATA, needs_real_mnist, write_idx
 
 from digitlab import data, recipes
 from digitlab._tf import keras
-from tools import bench
+from tools import bench, bench_reader
 
 pytestmark = pytest.mark.slow
 
@@ -23,6 +23,19 @@ def test_timings_quick(tiny, tmp_path, monkeypatch, capsys):
     assert [r["name"] for r in saved["results"]] == ["import", "load", "draw", "photo", "number"]
     assert all(r["median_s"] > 0 for r in saved["results"]) and saved["training"] == []
     assert not out.with_suffix(".png").exists()  # no training, no plot
+
+
+def test_reader_quick_reads_in_fresh_processes_and_reprints(tmp_path, capsys):
+    out = tmp_path / "bench.json"
+    assert bench.main(["--quick", "--only", "reader", "--json", str(out)]) == 0
+    rows = json.loads(out.read_text())["reader"]
+    assert [r["name"] for r in rows] == [key for key, *_ in bench_reader.ROWS]
+    by_name = {r["name"]: r for r in rows}
+    assert 0 < by_name["photo_s"]["now"] < 60 and 40 < by_name["photo_mb"]["now"] < 2000
+    assert by_name["folder_rate"]["now"] > 0
+    assert "| fresh `predict` on a 12 MP JPEG of one digit |" in capsys.readouterr().out
+    assert bench.main(["--show", str(out)]) == 0
+    assert "| a folder of 1,000 photos, after start-up |" in capsys.readouterr().out
 
 
 @needs_real_mnist

@@ -226,17 +226,22 @@ def test_cli_never_hangs_on_a_pipe_or_a_device_and_reads_the_next_file(files, tm
     assert f"{fifo}: cannot be read (a pipe (FIFO), not a regular file" in result.stderr
 
 
-def test_cli_says_so_when_tensorflow_cannot_load_under_a_memory_limit(files):
+def test_under_a_memory_limit_litert_reads_and_tensorflow_says_why_it_cannot(files):
     import resource
 
     def one_gigabyte():
         resource.setrlimit(resource.RLIMIT_AS, (10**9, 10**9))
 
-    result = subprocess.run([sys.executable, "-m", "digitlab", "predict", files[0][0]],
-                            capture_output=True, text=True, timeout=300,
-                            preexec_fn=one_gigabyte)
+    def predict(*args):
+        return subprocess.run([sys.executable, "-m", "digitlab", "predict", *args, files[0][0]],
+                               capture_output=True, text=True, timeout=300,
+                               preexec_fn=one_gigabyte)
+
+    result = predict("--model", str(pretrained.MEMBERS["lenet"]))  # a .keras file: TensorFlow
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "TensorFlow could not be loaded" in result.stderr and "ulimit -v" in result.stderr
+    result = predict()  # the shipped networks, with LiteRT: well within the limit
+    assert result.returncode == 0 and result.stdout.split("\t")[1] == "1", result.stderr
 
 
 def test_a_fault_in_one_picture_is_one_line_and_the_batch_goes_on(files, run_cli, monkeypatch):
@@ -252,3 +257,28 @@ def test_a_fault_in_one_picture_is_one_line_and_the_batch_goes_on(files, run_cli
     result = run_cli(one, zero)
     assert result.returncode == 1 and result.stdout.split("\t")[:2] == [zero, "0"]
     assert f"digitlab: {one}: could not be read (IndexError: a reader bug)" in result.stderr
+
+
+def test_many_pictures_are_shared_among_processes_in_order_with_each_fault_in_its_place(
+        tmp_path):
+    from digitlab.cli import CHUNK
+
+    paths = []
+    for i in range(2 * CHUNK + 3):
+        paths.append(tmp_path / f"{i:02}.png")
+        draw("107"[i % 3]).save(paths[-1])
+    paths[CHUNK + 1].write_bytes(b"not a picture")
+    one = run_cli_process("--jobs", "1", *map(str, paths))
+    shared = run_cli_process("--jobs", "2", *map(str, paths))
+    assert shared.returncode == one.returncode == 1
+    assert shared.stdout == one.stdout and shared.stderr == one.stderr
+    lines = shared.stdout.splitlines()
+    assert [line.split("\t")[0] for line in lines] == [str(p) for i, p in enumerate(paths)
+                                                      if i != CHUNK + 1]
+    assert [line.split("\t")[1] for line in lines[:3]] == ["1", "0", "7"]
+    assert shared.stderr.count("\n") == 1 and str(paths[CHUNK + 1]) in shared.stderr
+
+
+def test_jobs_must_be_a_whole_number_of_processes(run_cli, files):
+    result = run_cli("--jobs", "0", files[0][0])
+    assert result.returncode == 2

@@ -2,9 +2,11 @@
 
 import json
 
+import numpy as np
 import pytest
 
 from digitlab import pretrained, recipes, saving
+from digitlab.lite import LiteModel
 from digitlab.training import QUICK_EXAMPLES
 from tools import train_shipped
 
@@ -25,6 +27,8 @@ def test_training_command_makes_every_member_of_the_ensemble_and_its_card(tmp_pa
     members = {name: tmp_path / file.name for name, file in pretrained.MEMBERS.items()}
     monkeypatch.setattr(pretrained, "MEMBERS", members)
     monkeypatch.setattr(pretrained, "ONE_DIGIT", tmp_path / "one_digit.keras")
+    lite = {name: tmp_path / path.name for name, path in pretrained.LITE.items()}
+    monkeypatch.setattr(pretrained, "LITE", lite)
     assert train_shipped.main(["--epochs", "1", "--font-digits", "1", "--pieces-of", "20"]) == 0
     cards = pretrained.cards()
     assert list(cards) == ["lenet", "deep_cnn_128", "vgg"]
@@ -45,10 +49,16 @@ def test_training_command_makes_every_member_of_the_ensemble_and_its_card(tmp_pa
     assert 0 <= card["held_out"]["accuracy"] <= 1 and card["recipe"]["training_images"] > 20
     # LeNet with two outputs, not ten: 8 x (84 + 1) parameters fewer
     assert saving.load(tmp_path / "one_digit.keras").count_params() == 61_706 - 8 * 85
+    # the reader's TFLite copies are made from what was just trained
+    images = np.random.default_rng(0).random((3, 28, 28), np.float32)
+    np.testing.assert_allclose(LiteModel(lite["digits"])(images), pretrained.load()(images),
+                               atol=1e-5)
+    assert LiteModel(lite["one_digit"])(images).shape == (3, 2)
     assert not list(tmp_path.glob(".*"))  # no temporary files left behind
 
 
-@pytest.mark.parametrize("args", [["--out", "x.keras"], ["--network", "deep_cnn"]])
+@pytest.mark.parametrize("args", [["--out", "x.keras"], ["--network", "deep_cnn"],
+                                  ["--export", "--network", "lenet"]])
 def test_training_command_refuses_to_guess_where_a_model_goes(args):
     with pytest.raises(SystemExit) as exit_:
         train_shipped.main(args)

@@ -7,6 +7,10 @@ after every epoch (for recipes counted in steps, at every tenth of the run) the 
 taken, off the clock. digitlab's recipes run `--repeats` times with seeds 0, 1, ... and the table
 gives medians; the classic ones, which take far longer, run once. `--quick` is a smoke test of
 all that, every recipe for a few steps in this one process.
+
+Reading (`tools.bench_reader`): fresh `digitlab predict` processes on photos, a 40 MP PNG and a
+folder of 1,000 pictures, with LiteRT beside the TensorFlow path it replaced; `--quick` reads
+32 pictures with LiteRT alone.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from pathlib import Path
 
 from digitlab import models
 from digitlab.recipes import RECIPES, Recipe
+from tools import bench_reader
 from tools.run_lessons import peak_memory_mb
 
 TRAINING = {  # recipe key -> (the table's row, target test accuracy, target seconds of training)
@@ -354,6 +359,8 @@ def show(path: Path) -> None:
           f"{' (quick mode)' if saved['quick'] else ''}\n")
     if saved["results"]:
         print("\n".join([TIMING_HEADER, *map(_timing_line, saved["results"])]) + "\n")
+    if saved.get("reader"):
+        print(bench_reader.table(saved["reader"]) + "\n")
     if saved["training"]:
         print("\n".join([TRAINING_HEADER, *map(_training_line, saved["training"])]))
         memory = _memory_line(saved["training"])
@@ -369,7 +376,7 @@ def _machine() -> dict:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m tools.bench", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--only", nargs="+", choices=[*TIMINGS, *TRAINING],
+    p.add_argument("--only", nargs="+", choices=[*TIMINGS, "reader", *TRAINING],
                    help="run just these benchmarks")
     p.add_argument("--repeats", type=int, default=3,
                    help="runs of each timing and of each digitlab recipe (default 3)")
@@ -394,7 +401,7 @@ def main(argv: list[str] | None = None) -> int:
     repeats = 1 if args.quick else args.repeats
     if args.quick:
         print("quick mode: a smoke test of every benchmark, not a measurement\n")
-    chosen = args.only or [*TIMINGS, *TRAINING]
+    chosen = args.only or [*TIMINGS, "reader", *TRAINING]
 
     timings, training = [], []
     if any(name in TIMINGS for name in chosen):
@@ -406,6 +413,11 @@ def main(argv: list[str] | None = None) -> int:
         timings.append({"name": name, "what": what, "median_s": median, "p95_s": p95,
                         "target_s": target, "times_s": times})
         print(_timing_line(timings[-1]), flush=True)
+    reader = []
+    if "reader" in chosen:  # fresh processes, as a user runs `digitlab predict`
+        print()
+        reader = bench_reader.bench(repeats, count=32 if args.quick else 1000,
+                                    before=not args.quick)
     if any(name in TRAINING for name in chosen):
         print("\n" + TRAINING_HEADER, flush=True)
     for name in (n for n in TRAINING if n in chosen):
@@ -416,7 +428,8 @@ def main(argv: list[str] | None = None) -> int:
 
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps({"machine": _machine(), "quick": args.quick,
-                                     "results": timings, "training": training}, indent=2))
+                                     "results": timings, "reader": reader,
+                                     "training": training}, indent=2))
     print(f"\nsaved {args.json}")
     if training:
         plot_training(training, args.json.with_suffix(".png"))

@@ -126,6 +126,15 @@ def _ship(model, recipe: recipes.Recipe, card: dict, out: Path) -> dict:
     return card
 
 
+def export_lite() -> list[Path]:
+    """Write the reader's TFLite files from the shipped `.keras` files: the ensemble as one
+    network, the one-digit network as another."""
+    saving.save_tflite(pretrained.load(), pretrained.LITE["digits"], overwrite=True)
+    saving.save_tflite(saving.load(pretrained.ONE_DIGIT), pretrained.LITE["one_digit"],
+                       overwrite=True)
+    return list(pretrained.LITE.values())
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m tools.train_shipped", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -140,10 +149,18 @@ def main(argv: list[str] | None = None) -> int:
                         ", 0: none)")
     p.add_argument("--pieces-of", type=int, default=PIECE_NUMBERS, metavar="N",
                    help=f"numbers whose pieces one_digit learns from (default {PIECE_NUMBERS})")
+    p.add_argument("--export", action="store_true",
+                   help="train nothing: only write the .tflite files from the .keras ones")
     args = p.parse_args(argv)
+    if args.export and (args.network or args.out):
+        p.error("--export trains nothing, so it takes no --network or --out")
     if args.network is None and args.out is not None:
         p.error("--out needs --network: the shipped networks go to their files in the package")
-    jobs = {args.network: args.out or files[args.network]} if args.network else files
+    jobs = files
+    if args.export:
+        jobs = {}
+    elif args.network:
+        jobs = {args.network: args.out or files[args.network]}
     for network, out in jobs.items():
         if network == "one_digit":
             card = train_one_digit(out, args.epochs, args.pieces_of)
@@ -151,6 +168,9 @@ def main(argv: list[str] | None = None) -> int:
         else:
             card = train(out, network, args.epochs, args.font_digits)
             print(f"saved {out}: test accuracy {card['test_accuracy']:.2%}")
+    if args.out is None:  # the package's own networks changed: the reader's copies follow
+        for path in export_lite():
+            print(f"exported {path}")
     return 0
 
 
