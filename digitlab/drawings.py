@@ -96,13 +96,41 @@ def save(drawings: Drawings, path: str | os.PathLike, overwrite: bool = False) -
         raise InUse(f"{path} is in use by another notebook (its pad is collecting into it): "
                     "nothing was written") from None
     except OSError as e:
-        if e.errno != errno.ELOOP:
-            raise
-        raise OSError(errno.ELOOP, f"{path}'s lock file {lock(path).lock_file} is a link, "
-                      "which is never followed: remove it and save again; nothing was "
-                      "written") from None
+        raise _unlockable(path, e) from None
     with held:
         return _save(drawings, path, overwrite)
+
+
+def _unlockable(path: Path, error: OSError) -> OSError:
+    """Why the drawings file `path` could not be locked, in words naming it and the fix."""
+    lock_file = Path(lock(path).lock_file)
+    if error.errno == errno.ELOOP:
+        why = f"its lock file {lock_file} is a link, which is never followed: remove it"
+    elif error.errno == errno.EROFS:
+        why = (f"{path.parent} is on a read-only disk: save into a folder of your own (your "
+               "home, or the course folder)")
+    elif error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return files.DiskFull(path, 0)
+    elif error.errno in (errno.EACCES, errno.EPERM) and lock_file.exists():
+        owner = _owner(lock_file)
+        why = (f"its lock file {lock_file} belongs to {owner}, and this account may not use "
+               f"it: save under another name, or ask {owner} (or the instructor) to remove it")
+    elif error.errno in (errno.EACCES, errno.EPERM):
+        why = f"this account may not write in {path.parent}: save into a folder of your own"
+    else:
+        return error
+    return OSError(error.errno, f"{path} cannot be saved: {why}; nothing was written")
+
+
+def _owner(path: Path) -> str:
+    """The name of the user who owns `path` (their number where the system has no name)."""
+    uid = path.stat().st_uid
+    try:
+        import pwd
+
+        return pwd.getpwuid(uid).pw_name
+    except (ImportError, KeyError):  # Windows, or a user this system does not know
+        return f"user {uid}"
 
 
 def _save(drawings: Drawings, path: Path, overwrite: bool) -> Path:

@@ -35,9 +35,14 @@ class DiskFull(OSError):
     """A write that the disk had no room for; nothing of it was left behind."""
 
     def __init__(self, target: Path, needed: int):
-        free = shutil.disk_usage(_existing(target)).free
-        super().__init__(errno.ENOSPC, f"not enough space for {target}: it needs "
-                         f"{_mb(needed)}, the disk has {_mb(free)} free; nothing was written")
+        where = _existing(Path(target))
+        if os.statvfs(where).f_favail == 0:  # bytes to spare, but no inode for a new file
+            said = "the disk has no room for another file (all its inodes are used)"
+        else:
+            free = f"the disk has {_mb(shutil.disk_usage(where).free)} free"
+            said = f"it needs {_mb(needed)}, {free}" if needed else free
+        super().__init__(errno.ENOSPC, f"not enough space for {target}: {said}; delete files "
+                         "you no longer need; nothing was written")
 
     def __str__(self) -> str:
         return self.strerror
@@ -88,7 +93,12 @@ def atomic_path(path: Path, suffix: str = ".part", size: int = 0) -> Iterator[Pa
     replaces, or takes the umask's; a full disk raises DiskFull (`size`: the bytes needed)."""
     path = Path(path)
     remove_leftovers(path.parent, suffix)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
+    except OSError as e:  # no inode left for even an empty file
+        if e.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise DiskFull(path, size) from None
+        raise
     os.close(fd)
     try:
         yield Path(tmp)
@@ -119,17 +129,30 @@ def write_atomically(path: str | os.PathLike, data: bytes) -> None:
 
 def write_files(folder: str | os.PathLike, files: dict[str, bytes]) -> list[Path]:
     """Write every file of `files` (name: bytes) into `folder`, all or none: they are written
-    into a temporary folder beside it and moved in once all are on the disk. Files of `folder`
-    not named stay; named ones are replaced, keeping their modes."""
+    into a hidden temporary folder and moved in once all are on the disk. Into a folder that
+    exists, the temporary one is made inside it (so only it need be writable); a new folder
+    is made whole beside it and appears at once. Files of `folder` not named stay; named ones
+    are replaced, keeping their modes."""
     folder = Path(folder)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    remove_leftovers(folder.parent, ".part")
-    tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.", suffix=".part"))
+    if folder.is_symlink() and not folder.exists():
+        raise FileNotFoundError(errno.ENOENT, f"{folder} is a link to {os.readlink(folder)}, "
+                                "which does not exist: remove the link, or make that folder")
+    new = not folder.exists()
+    where = folder.parent if new else folder
+    needed = sum(map(len, files.values()))
+    try:
+        where.mkdir(parents=True, exist_ok=True)
+        remove_leftovers(where, ".part")
+        tmp = Path(tempfile.mkdtemp(dir=where, prefix=f".{folder.name}.", suffix=".part"))
+    except OSError as e:  # no inode left for the folder
+        if e.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise DiskFull(folder, needed) from None
+        raise
     try:
         for name, data in files.items():
             _write(tmp / name, data)
             os.chmod(tmp / name, _mode_for(folder / name))
-        if not folder.exists():
+        if new:
             os.chmod(tmp, _mode_for(folder, 0o777))
             tmp.rename(folder)  # the whole set appears at once
         else:  # renames within one disk need no space: none of these fails for want of it
@@ -138,7 +161,7 @@ def write_files(folder: str | os.PathLike, files: dict[str, bytes]) -> list[Path
     except OSError as e:
         shutil.rmtree(tmp, ignore_errors=True)  # first, so that the free space said is true
         if e.errno in (errno.ENOSPC, errno.EDQUOT):
-            raise DiskFull(folder, sum(map(len, files.values()))) from None
+            raise DiskFull(folder, needed) from None
         raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -1,5 +1,6 @@
 """A student's own drawings: kept, saved whole or not at all, loaded back, held out fairly."""
 
+import errno
 import json
 import re
 import zipfile
@@ -176,8 +177,42 @@ def test_a_lock_file_that_is_a_link_is_refused_and_its_target_kept(ada, tmp_path
     """filelock before 3.20.1 truncated a symlinked lock's target (the bound in pyproject)."""
     (tmp_path / "notes.txt").write_text("precious")
     (tmp_path / ".mine.npz.lock").symlink_to(tmp_path / "notes.txt")
-    with pytest.raises(OSError, match=r"mine.npz's lock file .*\.mine\.npz\.lock is a link, "
-                       r"which is never followed: remove it and save again"):
+    with pytest.raises(OSError, match=r"mine.npz cannot be saved: its lock file .*\.mine\.npz"
+                       r"\.lock is a link, which is never followed: remove it; nothing was"):
         drawings.save(ada, tmp_path / "mine.npz")
     assert (tmp_path / "notes.txt").read_text() == "precious"
+    assert not (tmp_path / "mine.npz").exists()
+
+
+@pytest.mark.parametrize(("error", "says"), [
+    (errno.EROFS, r"mine.npz cannot be saved: .* is on a read-only disk: save into a folder of "
+                  r"your own"),
+    (errno.EACCES, r"mine.npz cannot be saved: its lock file .*\.mine\.npz\.lock belongs to "
+                   r"(nobody|user 65534), .* ask (nobody|user 65534)"),
+    (errno.EPERM, r"mine.npz cannot be saved: this account may not write in "),
+    (errno.ENOSPC, r"not enough space for .*mine.npz"),
+])
+def test_a_lock_that_cannot_be_made_names_the_drawings_file_and_the_fix(
+        ada, tmp_path, monkeypatch, error, says):
+    import os
+
+    lock_file = tmp_path / ".mine.npz.lock"
+    if error == errno.EACCES:  # another student's lock, left behind
+        lock_file.touch()
+        if os.geteuid() == 0:
+            os.chown(lock_file, 65534, 65534)
+        elif lock_file.stat().st_uid == os.geteuid():
+            pytest.skip("making a file another user owns needs root")
+
+    class Refused:
+        def __init__(self, path):
+            self.lock_file = str(lock_file)
+
+        def acquire(self, timeout):
+            raise OSError(error, os.strerror(error), str(lock_file))
+
+    monkeypatch.setattr(drawings, "lock", Refused)
+    with pytest.raises(OSError, match=says) as refused:
+        drawings.save(some(1), tmp_path / "mine.npz")
+    assert isinstance(refused.value, drawings.files.DiskFull) == (error == errno.ENOSPC)
     assert not (tmp_path / "mine.npz").exists()

@@ -112,3 +112,48 @@ def test_json_is_read_only_within_size_and_depth():
         files.load_json("[" * 100_000 + "]" * 100_000, "x")
     with pytest.raises(files.TooLarge, match="MB of JSON"):
         files.load_json(" " * (files.MAX_JSON + 1), "x")
+
+
+def test_a_set_of_files_is_made_inside_its_folder_so_only_that_folder_need_be_writable(
+        tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    out.mkdir()
+    real, seen = files._write, []
+
+    def watched(path, data):
+        seen.append(path.parent.parent)
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # nothing beside it
+        real(path, data)
+
+    monkeypatch.setattr(files, "_write", watched)
+    files.write_files(out, {"a": b"1"})
+    assert seen == [out] and [p.name for p in out.iterdir()] == ["a"]
+    seen.clear()
+    monkeypatch.setattr(files, "_write", real)
+    files.write_files(tmp_path / "new", {"a": b"1"})  # a new folder is made whole beside it
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["new", "out"]
+
+
+def test_a_link_to_no_folder_is_named_with_the_fix(tmp_path):
+    (tmp_path / "out").symlink_to(tmp_path / "gone")
+    with pytest.raises(FileNotFoundError, match=r"out is a link to .*gone, which does not "
+                                                r"exist: remove the link, or make that folder"):
+        files.write_files(tmp_path / "out", {"a": b"1"})
+
+
+def test_no_inode_left_is_a_full_disk_said_as_such(tmp_path, monkeypatch):
+    def no_inode(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    class Statvfs:
+        f_favail = 0
+
+    monkeypatch.setattr(files.tempfile, "mkstemp", no_inode)
+    monkeypatch.setattr(files.tempfile, "mkdtemp", no_inode)
+    monkeypatch.setattr(files.os, "statvfs", lambda path: Statvfs)
+    for write in (lambda: files.write_atomically(tmp_path / "m.keras", b"x"),
+                  lambda: files.write_files(tmp_path / "out", {"a": b"1"})):
+        with pytest.raises(files.DiskFull, match="the disk has no room for another file "
+                                                 r"\(all its inodes are used\)"):
+            write()
+    assert sorted(p.name for p in tmp_path.iterdir()) in ([], ["out"])
