@@ -34,6 +34,7 @@ SIDE = 384  # working resolution: digits of a ten-digit number across the photo 
 SECOND_LOOK = 0.99  # digits read less surely than this are read again, moved a pixel each way
 MIN_HEIGHT = 32  # digits shorter than this at that size are looked at again, closer,
 MAX_SIDE = 2048  # up to this size
+ROW_SHORT = 48  # a long thin picture (a row cropped tight) keeps this many pixels across
 MIN_CONFIDENCE = 0.7  # below this a digit reads "?" (chosen on validation digits: see docs)
 SPLIT_WIDTH = 0.8  # pieces wider than this many digit heights may hold two or more digits
 WIDE_COST = 20.0  # a reading's cost per digit height a digit is wider than it is tall
@@ -44,6 +45,7 @@ PAIR_WIDTH = 1.2  # where two digits side by side are this many digit heights wi
 REACH = 0.7  # a cut is looked for up to this share of a digit's width either side of even,
 SLICES = 6  # in this many slices of that span (two for a piece cut in three or four), each
 SLICES_MORE = 2  # with its own least-ink seam; and one seam across the middle
+MAX_SPLIT = 12  # pieces of a row tried cut, the most doubtful first: a busy page stays quick
 NARROW = 0.5  # pieces wider than this many digit heights that look like no one digit are cut
 WHOLE_POWER = 0.08  # a digit of a contested cut is no surer than this power of its being one
 # whole digit: one the one-digit network gives less than 1% reads "?"
@@ -153,10 +155,13 @@ def _seam(solid: np.ndarray, lo: int, hi: int) -> np.ndarray:
     cost = solid[:, lo:hi].astype(np.float32) + 0.01  # a little for length: straight if free
     total = cost[0].copy()
     came = np.zeros(cost.shape, np.int64)
+    left, right = np.full_like(total, np.inf), np.full_like(total, np.inf)
     for y in range(1, len(cost)):
-        options = np.stack([np.r_[np.inf, total[:-1]], total, np.r_[total[1:], np.inf]])
-        came[y] = np.argmin(options, axis=0) - 1
-        total = cost[y] + options.min(axis=0)
+        left[1:], right[:-1] = total[:-1], total[1:]  # the paths from up-left and up-right
+        least = np.minimum(np.minimum(left, total), right)
+        # the first of (left, straight, right) that is least, as argmin would choose
+        came[y] = np.where(left == least, -1, np.where(total == least, 0, 1))
+        total = cost[y] + least
     path = np.empty(len(cost), np.int64)
     path[-1] = int(np.argmin(total))
     for y in range(len(cost) - 1, 0, -1):
@@ -298,11 +303,13 @@ def best_reading(model, one_digit, cands: list[Candidate], amount, labels, heigh
     sure; where cuts competed, it is no more than `WHOLE_POWER` of the digit's being whole."""
     whole = joins(cands, amount, labels, height)
     scored = _score(model, one_digit, whole, height)
-    doubtful = [(i, inks[0]) for (i, j, _, inks), (_, _, _, got) in zip(whole, scored,
-                                                                         strict=True)
-                if j == i + 1 and _doubtful(inks[0][1], got[0][0].confidence, got[0][2], height)]
-    scored += _score(model, one_digit,
-                     [way for i, ink in doubtful for way in splits(i, ink, height)], height)
+    doubtful = sorted((got[0][0].confidence * got[0][2], i, inks[0])
+                      for (i, j, _, inks), (_, _, _, got) in zip(whole, scored, strict=True)
+                      if j == i + 1 and _doubtful(inks[0][1], got[0][0].confidence, got[0][2],
+                                                  height))
+    chosen = sorted(doubtful[:MAX_SPLIT], key=lambda d: d[1])  # back in reading order
+    scored += _score(model, one_digit, [way for _, i, ink in chosen
+                                        for way in splits(i, ink, height)], height)
     evidence = {}  # (first, end) -> {text: the score of its best way}
     for i, j, score, got in scored:
         texts = evidence.setdefault((i, j), {})
@@ -382,7 +389,7 @@ def read(model, source, min_confidence: float = MIN_CONFIDENCE, steps: bool = Fa
         from digitlab import pretrained
 
         one_digit = pretrained.one_digit()
-    picture = pictures.open_picture(source, MAX_SIDE)  # decoded once, at the closest look
+    picture = pictures.open_picture(source, MAX_SIDE, ROW_SHORT)  # once, at the closest look
     grey = _smaller(picture.grey, SIDE)
     amount, mask, clean, labels, found, height = find_ink(grey)
     if height < MIN_HEIGHT and max(grey.shape) >= SIDE:  # small on a big page: look closer
@@ -415,7 +422,9 @@ def read(model, source, min_confidence: float = MIN_CONFIDENCE, steps: bool = Fa
 
 
 def _smaller(grey: np.ndarray, side: int) -> np.ndarray:
-    """`grey` box-averaged to `side` pixels on its longer side, if it is longer."""
+    """`grey` box-averaged to `side` pixels on its longer side, if it is longer (a long thin
+    picture, to as many as keep `ROW_SHORT` across)."""
+    side = pictures.longer_side(grey.shape, side, ROW_SHORT)
     if max(grey.shape) <= side:
         return grey
     size = pictures.within(grey.shape[::-1], side)

@@ -44,15 +44,22 @@ class Picture:
 
 
 def open_picture(source: str | os.PathLike | bytes | Image.Image | np.ndarray,
-                 side: int) -> Picture:
+                 side: int, short: int = 0) -> Picture:
     """Any image (path, file contents such as an upload's, PIL image or array) in grey, upright
-    as its EXIF says, at most `side` pixels on its longer side, decoded once."""
+    as its EXIF says, at most `side` pixels on its longer side (or, for a long thin picture,
+    as many as keep `short` on its shorter side), decoded once."""
     with warnings.catch_warnings():  # a damaged EXIF block reads as upright, said nowhere
         warnings.filterwarnings("ignore", "(Possibly )?[Cc]orrupt EXIF", UserWarning)
-        return _open_picture(source, side)
+        return _open_picture(source, side, short)
 
 
-def _open_picture(source, side: int) -> Picture:
+def longer_side(size: tuple[int, int], side: int, short: int = 0) -> int:
+    """The longer side to shrink a picture of `size` to: `side`, or more where that keeps its
+    shorter side at `short` (a row of digits cropped tight), never more than it has."""
+    return min(max(size), max(side, round(short * max(size) / max(min(size), 1))))
+
+
+def _open_picture(source, side: int, short: int) -> Picture:
     name = source if isinstance(source, str | os.PathLike) else "the image"
     if isinstance(source, np.ndarray):
         image = _from_array(source)
@@ -63,6 +70,7 @@ def _open_picture(source, side: int) -> Picture:
     else:
         image = _open(source, source)
     width, height = image.size
+    side = longer_side(image.size, side, short)
     if width * height > MAX_PIXELS:
         raise ImageError(f"{name}: {width:,}x{height:,} pixels, more than {MAX_PIXELS:,}: too "
                          "large to be a photo of a digit")

@@ -154,7 +154,8 @@ def _lines_across(mask: np.ndarray) -> list[np.ndarray]:
             # columns, or the line would cut the digit in two.
             above, below = max(rows.start - 2, 0), min(rows.stop + 1, mask.shape[0] - 1)
             line[:, mask[above] & mask[below]] = False
-            lines.append(line)
+            if line.any():  # ink above and below all along: a stroke's body, not a line
+                lines.append(line)
     return lines
 
 

@@ -305,3 +305,36 @@ def test_a_file_its_bytes_and_an_array_give_the_same_reading_and_boxes(model, cl
                 (tmp_path / "n.png", data, bytearray(data), memoryview(data), picture)]
     assert {r.text for r in readings} == {truth}
     assert len({tuple(g.box for g in r.glyphs) for r in readings}) == 1
+
+
+def test_a_long_row_cropped_tight_reads_whole():
+    """200 digits in a strip 40 pixels tall: shrunk to the usual working size it would be two
+    pixels tall, only specks; it keeps its height instead."""
+    from digitlab.strokes import TEMPLATES, render
+
+    ink = np.concatenate([render([[(40 * x, 40 * y) for x, y in stroke]
+                                  for stroke in TEMPLATES[i % 10]], 40, 4) for i in range(200)],
+                         axis=1)
+    reading = numbers.read(pretrained.reader(), ((0.9 - 0.8 * ink) * 255).astype(np.uint8))
+    assert reading.text == "0123456789" * 20 and reading.complete
+
+
+def test_a_busy_page_tries_only_so_many_pieces_cut(monkeypatch):
+    """300 specks and blocks on a page: at most MAX_SPLIT of the row's pieces are tried cut
+    into several digits (the most doubtful), so the work, and the wait, stay bounded."""
+    rng = np.random.default_rng(0)
+    page = Image.new("L", (800, 600), 235)
+    pen = ImageDraw.Draw(page)
+    for _ in range(300):
+        x, y, size = rng.integers(0, 790), rng.integers(0, 590), rng.integers(4, 14)
+        pen.rectangle([x, y, x + size, y + size], fill=20)
+    real, cut = numbers.splits, []
+
+    def counted(i, whole, height):
+        cut.append(i)
+        return real(i, whole, height)
+
+    monkeypatch.setattr(numbers, "splits", counted)
+    reading = numbers.read(pretrained.reader(), page)
+    assert 0 < len(cut) <= numbers.MAX_SPLIT < 37  # 37 pieces were doubtful
+    assert not reading.complete  # blocks are no digits: "?" where it is unsure

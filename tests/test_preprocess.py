@@ -227,3 +227,12 @@ def test_a_one_pixel_wide_picture_with_a_darker_middle_is_blank_not_a_crash():
     column[1, 0] = 100  # gave ZeroDivisionError: the paper's shading took the whole contrast
     with pytest.raises(NoDigitFound):
         pp.preprocess(column)
+
+
+def test_ink_from_edge_to_edge_everywhere_is_no_ruled_line_and_no_crash():
+    """A 2933x41 band all ink (a user's noisy strip) crashed `predict` with a zero-size array:
+    its only 'line' lost every column to the strokes above and below it."""
+    from digitlab import preprocess
+
+    for shape in ((41, 2933), (2933, 41)):
+        assert not preprocess._ruled_lines(np.ones(shape, bool)).any()

@@ -5,7 +5,7 @@ three networks in one `.keras` file).
 
 The pictures are drawn from digitlab's stroke templates on grey paper with noise: a 12 MP phone
 JPEG of one digit and of a row of ten, a 40 MP PNG of one digit, and a folder of 1,000 small
-photos. Rates over a folder are taken after start-up: (1,000 - 1) pictures over the time
+photos; and a busy page of 300 black blocks. Rates over a folder are taken after start-up: (1,000 - 1) pictures over the time
 1,000 took less the time one took.
 """
 
@@ -29,6 +29,7 @@ ROWS = [
     ("photo_mb", "... its peak memory", "MB", 150, False),
     ("folder_rate", "a folder of 1,000 photos, after start-up", "pictures/s", 200, True),
     ("number_s", "fresh `predict --number` on a 12 MP JPEG of ten digits", "s", 1.0, False),
+    ("busy_s", "fresh `predict --number` on a busy page (300 blocks)", "s", 2.0, False),
     ("png40_s", "fresh `predict` on a 40 MP PNG of one digit", "s", 2.0, False),
     ("png40_mb", "... its memory above a small picture's", "MB", 300, False),
     ("jpeg12_mb", "... and a 12 MP JPEG's above a small picture's", "MB", 300, False),
@@ -59,6 +60,11 @@ def make_pictures(folder: Path, count: int) -> dict[str, Path]:
                 "jpeg12": (photo(digit_ink(7, 1500, 90), (4000, 3000)), "jpg"),
                 "row12": (photo(rows, (4000, 3000)), "jpg"),
                 "png40": (photo(digit_ink(3, 2500, 150), (7300, 5480)), "png")}
+    rng, busy = np.random.default_rng(0), np.full((600, 800), 235, np.uint8)
+    for _ in range(300):  # blocks of 4-13 pixels, anywhere: hundreds of pieces to weigh
+        x, y, size = rng.integers(0, 790), rng.integers(0, 590), rng.integers(4, 14)
+        busy[y:y + size + 1, x:x + size + 1] = 20
+    pictures["busy"] = (Image.fromarray(busy), "png")
     paths = {}
     for name, (image, ext) in pictures.items():
         paths[name] = folder / f"{name}.{ext}"
@@ -108,6 +114,7 @@ def measure(paths: dict[str, Path], model: list[str], repeats: int) -> dict[str,
     return {"photo_s": photo_s, "photo_mb": photo_mb,
             "folder_rate": (len(many) - 1) / max(folder_s - small_s, 1e-9),
             "number_s": best(["--number", str(paths["row12"])])[0],
+            "busy_s": best(["--number", str(paths["busy"])])[0],
             "png40_s": png40_s, "png40_mb": png40_mb - small_mb,
             "jpeg12_mb": photo_mb - small_mb}
 
