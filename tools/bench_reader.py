@@ -5,8 +5,8 @@ three networks in one `.keras` file).
 
 The pictures are drawn from digitlab's stroke templates on grey paper with noise: a 12 MP phone
 JPEG of one digit and of a row of ten, a 40 MP PNG of one digit, and a folder of 1,000 small
-photos; and a busy page of 300 black blocks. Rates over a folder are taken after start-up: (1,000 - 1) pictures over the time
-1,000 took less the time one took.
+photos; and a busy page of 300 black blocks. Rates over a folder are taken after start-up:
+(1,000 - 1) pictures over the time 1,000 took less the time one took.
 """
 
 from __future__ import annotations
