@@ -12,7 +12,7 @@ endif
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: lab solutions lab-sources test test-fast lint data doctor bench tflite lessons constraints clean
+.PHONY: lab solutions lab-sources test test-fast lint data doctor bench tflite docs lessons constraints clean
 
 # constraints.txt pins every package to the version the tests and the shipped weights were made
 # with; pyproject.toml keeps the lower bounds that a plain `pip install` honours.
@@ -74,6 +74,10 @@ bench: $(BIN)/digitlab
 # The reader's .tflite files, generated from the shipped .keras ones (training does it too).
 tflite: $(BIN)/digitlab
 	$(BIN)/python -m tools.train_shipped --export
+
+# The README's lessons table, written from the notebooks' titles and docs/lessons.json.
+docs: $(BIN)/digitlab
+	$(BIN)/python -m tools.docs
 
 # Every notebook in full mode, timed, with the figures each one reports, checked against each
 # lesson's targets (the table in docs/measurements.md); the times and memory go into

@@ -351,7 +351,7 @@ def _memory_line(training: list[dict]) -> str | None:
 
 
 def show(path: Path) -> None:
-    """Print the tables of a saved run again (e.g. for the README)."""
+    """Print the tables of a saved run again (e.g. for docs/results.md)."""
     saved = json.loads(path.read_text())
     machine = saved["machine"]
     cpu = machine["processor"] or machine["machine"]

@@ -6,7 +6,7 @@ lined or squared paper, small on a large page, rotated, blurred, noisy, squeezed
 uneven light, with a thick marker... The command reads every condition's pictures through
 digitlab's preprocessing and the shipped model, and prints the share read right and the share
 called blank. The preprocessing is tuned on pictures of the 5,000 validation digits
-(`--split validation`); the README reports the test digits, which tuning never sees.
+(`--split validation`); docs/results.md reports the test digits, which tuning never sees.
 """
 
 from __future__ import annotations

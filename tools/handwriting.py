@@ -193,7 +193,7 @@ def _drawn(seed: int, fonts: dict[str, list[str]], quick: bool) -> tuple[tuple, 
 
 
 def sources_measured(quick: bool = False) -> tuple[Sources, list[str]]:
-    """The three sources the README reports, by name; and the font packages not installed."""
+    """The three sources docs/results.md reports, by name; and the font packages not installed."""
     fonts, strokes, missing = _drawn(0, FONTS, quick)
     return {
         "UCI digits (scikit-learn), 13 writers": uci_digits(300 if quick else None),

@@ -10,7 +10,7 @@ read exactly, the share of digits read right, the share answered with "?" and th
 wrong with confidence 90% or more (the worst outcome).
 
 The reader is tuned on numbers made of the 5,000 validation digits (`--split validation`); the
-README reports numbers made of the test digits, which tuning never sees.
+`docs/results.md` reports numbers made of the test digits, which tuning never sees.
 """
 
 from __future__ import annotations
