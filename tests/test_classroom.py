@@ -50,13 +50,14 @@ from digitlab.sandbox import GRADER_MARK  # noqa: E402
 pytestmark = pytest.mark.hub
 
 
-def nbgrader(course: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    """Run an nbgrader command in the course folder, as an instructor would."""
+def nbgrader(course: Path, *args: str, fails: bool = False) -> subprocess.CompletedProcess:
+    """Run an nbgrader command in the course folder, as an instructor would; it must succeed,
+    or (`fails`) it must fail."""
     bin_dir = str(Path(sys.executable).parent)  # nbgrader calls `alembic` from its environment
     env = {**os.environ, "PATH": bin_dir + os.pathsep + os.environ["PATH"]}
     done = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, env=env,
                           capture_output=True, text=True)
-    assert done.returncode == 0 or not check, done.stderr[-3000:]
+    assert (done.returncode != 0) == fails, done.stderr[-3000:]
     return done
 
 
@@ -127,7 +128,7 @@ def marked(tmp_path_factory):
         for name, cell in cells.items():
             nbformat.write(_notebook(cell), folder / "source" / assignment / f"{name}.ipynb")
     nbgrader(folder, "generate_assignment", "marked")
-    refusals = [nbgrader(folder, "generate_assignment", name, check=False).stderr
+    refusals = [nbgrader(folder, "generate_assignment", name, fails=True).stderr
                 for name in ("refused", "refused_raw")]
     return folder, "\n".join(refusals)
 

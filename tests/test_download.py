@@ -123,9 +123,12 @@ def test_offline_first_run_says_what_to_do(tiny, tmp_path, monkeypatch):
 def test_damaged_earlier_copy_is_fetched_again(tiny, mirror, tmp_path):
     folder = data.download_mnist(tmp_path / "dl", [mirror()], progress=False)
     damaged = folder / "t10k-images-idx3-ubyte"
-    damaged.write_bytes(damaged.read_bytes()[:100])
+    whole = damaged.read_bytes()
+    damaged.write_bytes(whole[:100])
     data.download_mnist(folder, [mirror()], progress=False)
-    data.load_mnist(folder)
+    assert damaged.read_bytes() == whole  # fetched again, not kept cut short
+    (_, _), (x_test, y_test) = data.load_mnist(folder)
+    np.testing.assert_array_equal(x_test, tiny["t10k-images-idx3-ubyte"])
 
 
 def test_ctrl_c_while_writing_leaves_no_half_file(tiny, mirror, tmp_path, monkeypatch):
