@@ -55,3 +55,22 @@ def test_an_animation_whose_first_frame_is_blank_says_so(tmp_path):
     with pytest.raises(pictures.ImageError, match=r"moving.gif: the first of its 2 frames is "
                        r"blank, .* save the frame with the digit as a PNG"):
         preprocess.preprocess(tmp_path / "moving.gif")
+
+
+@pytest.mark.slow
+def test_a_40_megapixel_png_and_a_12_megapixel_jpeg_fit_a_students_memory(tmp_path):
+    """A fresh `digitlab predict` on each needs at most 300 MB more at its peak than on a small
+    picture (a student's server has 3 GB); `tools.bench_reader` shows the same with times."""
+    import sys
+
+    from tools import bench_reader
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the peak is read from /proc")
+    page(200, 200).save(tmp_path / "small.png")
+    page(7300, 5480).convert("RGB").save(tmp_path / "big.png", compress_level=1)
+    page(4000, 3000).convert("RGB").save(tmp_path / "phone.jpg", quality=90)
+    _, small = bench_reader.run_fresh([str(tmp_path / "small.png")])
+    for name in ("big.png", "phone.jpg"):
+        _, peak = bench_reader.run_fresh([str(tmp_path / name)])
+        assert peak - small <= 300, (name, peak, small)
