@@ -9,7 +9,7 @@ import pytest
 from helpers import REAL_DATA, needs_real_mnist
 from PIL import Image, ImageDraw
 
-from digitlab import numbers, pretrained
+from digitlab import cutting, numbers, pretrained
 from tools import numbers as grid
 
 
@@ -331,13 +331,13 @@ def test_a_busy_page_tries_only_so_many_pieces_cut(monkeypatch):
     for _ in range(300):
         x, y, size = rng.integers(0, 790), rng.integers(0, 590), rng.integers(4, 14)
         pen.rectangle([x, y, x + size, y + size], fill=20)
-    real, cut = numbers.splits, []
+    real, cut = cutting.splits, []
 
     def counted(i, whole, height):
         cut.append(i)
         return real(i, whole, height)
 
-    monkeypatch.setattr(numbers, "splits", counted)
+    monkeypatch.setattr(cutting, "splits", counted)
     reading = numbers.read(pretrained.reader(), page)
     assert 0 < len(cut) <= numbers.MAX_SPLIT < 37  # 37 pieces were doubtful
     assert not reading.complete  # blocks are no digits: "?" where it is unsure

@@ -65,7 +65,7 @@ def label(part: np.ndarray, box: tuple, own: list[np.ndarray]) -> int | None:
 def from_number(digits: np.ndarray, rng: np.random.Generator):
     """The pieces the reader would read in a photo of `digits` written in a row, as 28x28
     images, with their labels (1: one whole digit)."""
-    from digitlab import numbers, pictures
+    from digitlab import cutting, numbers, pictures
     from digitlab.page import find_ink
 
     sheets = written(digits, rng)
@@ -80,11 +80,11 @@ def from_number(digits: np.ndarray, rng: np.random.Generator):
     # would otherwise count as a part of the digit that every piece misses.
     own = [np.where(levelled > 0.05, np.asarray(Image.fromarray(s).resize(
         size, Image.Resampling.BOX)), 0) for s in sheets]
-    ways = numbers.joins(cands, levelled, labels, height)
+    ways = cutting.joins(cands, levelled, labels, height)
     cut = []
     for i, j, _, inks in ways:
         if j == i + 1:
-            split = numbers.splits(i, inks[0], height)
+            split = cutting.splits(i, inks[0], height)
             cut += [split[k] for k in rng.permutation(len(split))[:WAYS]]
     images, ys, seen = [], [], set()
     for *_, inks in ways + cut:

@@ -1,0 +1,150 @@
+"""Ways to read a run of digit candidates (`numbers.Candidate`): each whole, two or three
+narrow neighbours joined into one digit (a digit in pieces), or a wide piece cut into 2-4 digits
+along least-ink seams; each way with its cost, for `numbers.best_reading` to score with the
+networks.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from scipy import ndimage
+
+if TYPE_CHECKING:  # for the annotations alone: numbers imports this module
+    from digitlab.numbers import Candidate
+    from digitlab.page import Piece
+
+WIDE_COST = 20.0  # a reading's cost per digit height a digit is wider than it is tall
+SHORT_COST = 10.0  # and per digit height it is shorter than 0.7 of the row's digits
+CUT_COST = 1.0  # a split's cost per stroke beyond the first that its cut goes through
+SPLIT_COST = 1.0  # and per quarter digit height the piece is narrower than so many digits,
+PAIR_WIDTH = 1.2  # where two digits side by side are this many digit heights wide
+REACH = 0.7  # a cut is looked for up to this share of a digit's width either side of even,
+SLICES = 6  # in this many slices of that span (two for a piece cut in three or four), each
+SLICES_MORE = 2  # with its own least-ink seam; and one seam across the middle
+
+
+def _ink(amount: np.ndarray, labels: np.ndarray, members: list[Piece], left: int, right: int
+         ) -> tuple[np.ndarray, tuple[int, int, int, int]] | None:
+    """The ink of `members` between columns `left` and `right`, cropped; and its box (left, top,
+    right, bottom) in the levelled picture. None if hardly any ink is there."""
+    top, bottom = min(p.top for p in members), max(p.bottom for p in members)
+    window = (slice(top, bottom), slice(left, right))
+    return _trim(np.where(np.isin(labels[window], [p.label for p in members]), amount[window],
+                          0), left, top)
+
+
+def _trim(ink: np.ndarray, left: int, top: int):
+    """Ink whose top-left corner is at (left, top), cut to its box; with that box (left, top,
+    right, bottom). None if hardly any ink is there."""
+    rows, cols = np.nonzero(ink > 0.05)
+    if rows.size < 8:
+        return None
+    box = (left + cols.min(), top + rows.min(), left + cols.max() + 1, top + rows.max() + 1)
+    return ink[rows.min():rows.max() + 1, cols.min():cols.max() + 1], box
+
+
+def _seam(solid: np.ndarray, lo: int, hi: int) -> np.ndarray:
+    """The path from top to bottom, between columns `lo` and `hi`, through the least ink (one
+    column a row at most to either side): where touching digits meet, or between two that
+    only overlap, it threads the gap or crosses the thinnest join. Its column in each row."""
+    cost = solid[:, lo:hi].astype(np.float32) + 0.01  # a little for length: straight if free
+    total = cost[0].copy()
+    came = np.zeros(cost.shape, np.int64)
+    left, right = np.full_like(total, np.inf), np.full_like(total, np.inf)
+    for y in range(1, len(cost)):
+        left[1:], right[:-1] = total[:-1], total[1:]  # the paths from up-left and up-right
+        least = np.minimum(np.minimum(left, total), right)
+        # the first of (left, straight, right) that is least, as argmin would choose
+        came[y] = np.where(left == least, -1, np.where(total == least, 0, 1))
+        total = cost[y] + least
+    path = np.empty(len(cost), np.int64)
+    path[-1] = int(np.argmin(total))
+    for y in range(len(cost) - 1, 0, -1):
+        path[y - 1] = path[y] + came[y, path[y]]
+    return path + lo
+
+
+def _cuts(solid: np.ndarray, parts: int) -> list[list[np.ndarray]]:
+    """Ways to cut ink into `parts` side by side: for each cut, the seam through the least ink
+    in each slice of the span around its even division (a 1 beside an 8 meets it far from
+    the middle), and across the middle."""
+    width = solid.shape[1]
+    step = width / parts
+    options = []
+    for k in range(1, parts):
+        centre = k * step
+        slices = SLICES if parts == 2 else SLICES_MORE
+        edges = centre + np.linspace(-REACH, REACH, slices + 1) * step
+        windows = [*zip(edges[:-1], edges[1:], strict=True),
+                   (centre - 0.3 * step, centre + 0.3 * step)]
+        seams = [_seam(solid, max(1, int(lo)), min(width - 1, int(hi)))
+                 for lo, hi in windows if int(hi) - int(lo) >= 2]
+        unique = {tuple(seam): seam for seam in seams}  # the same seam, found twice, once
+        options.append(list(unique.values()))
+    cuts = [[]]
+    for seams in options:
+        cuts = [c + [seam] for c in cuts for seam in seams
+                if not c or np.all(seam > c[-1] + 2)]
+    return cuts
+
+
+def _crossed(solid: np.ndarray, seam: np.ndarray, stroke: float) -> float:
+    """How many strokes a seam cuts through: the ink on it, in stroke widths."""
+    return float(solid[np.arange(len(seam)), seam].sum()) / stroke
+
+
+def _part(ink: np.ndarray, box: tuple, left: np.ndarray | None, right: np.ndarray | None):
+    """The ink between two seams (or an edge), cropped; with its box."""
+    cols = np.arange(ink.shape[1])[None, :]
+    keep = np.ones(ink.shape, bool)
+    if left is not None:
+        keep &= cols >= left[:, None]
+    if right is not None:
+        keep &= cols < right[:, None]
+    return _trim(np.where(keep, ink, 0), box[0], box[1])
+
+
+def _shape_cost(box: tuple[int, int, int, int], height: float) -> float:
+    """Digits are seldom wider than they are tall, nor much shorter than their neighbours: a
+    reading that needs such a digit pays for it."""
+    left, top, right, bottom = box
+    return (WIDE_COST * max(0.0, (right - left) / height - 1.0)
+            + SHORT_COST * max(0.0, 0.7 - (bottom - top) / height))
+
+
+def joins(cands: list[Candidate], amount: np.ndarray, labels: np.ndarray, height: float):
+    """Each digit candidate read whole, and 2-3 narrow neighbours joined into one digit (a
+    digit in pieces): (first, last + 1, cost, [(ink, box)])."""
+    ways = []
+    for i in range(len(cands)):
+        for j in range(i + 1, min(i + 4, len(cands) + 1)):
+            left, right = cands[i].left, max(c.right for c in cands[i:j])
+            if j > i + 1 and (right - left > 1.1 * height
+                              or cands[j - 1].left - cands[j - 2].right > 0.15 * height):
+                break
+            whole = _ink(amount, labels, [p for c in cands[i:j] for p in c.members], left, right)
+            if whole is not None:
+                ways.append((i, j, _shape_cost(whole[1], height), [whole]))
+    return ways
+
+
+def splits(i: int, whole: tuple, height: float):
+    """A candidate cut into 2-4 digits, each way it might be: (i, i + 1, cost, [(ink, box)])."""
+    ink, (left, _, right, _) = whole
+    solid = ink > 0.05
+    stroke = max(1.0, 4 * float(ndimage.distance_transform_edt(solid)[solid].mean()) - 2)
+    ways = []
+    for parts in range(2, min(4, int((right - left) / (0.3 * height))) + 1):
+        for cut in _cuts(solid, parts):
+            edges = [None, *cut, None]
+            inks = [_part(*whole, a, b) for a, b in zip(edges, edges[1:], strict=False)]
+            if any(k is None for k in inks):
+                continue
+            cost = CUT_COST * sum(max(0.0, _crossed(solid, c, stroke) - 1) for c in cut)
+            # too narrow to hold that many digits side by side
+            cost += SPLIT_COST * max(0.0, PAIR_WIDTH * parts / 2 * height
+                                     - (right - left)) / (0.25 * height)
+            ways.append((i, i + 1, cost + sum(_shape_cost(box, height) for _, box in inks), inks))
+    return ways
