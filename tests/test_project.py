@@ -53,6 +53,14 @@ def test_ci_runs_the_readme_test_command():
     assert re.search(rf"^{re.escape(command)}$", ci, re.MULTILINE), ".ci/run must call it as is"
 
 
+def test_self_checks_are_collapsed_so_the_lesson_reads_first():
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        checks = [c for c in json.loads(path.read_text())["cells"]
+                  if "check" in c["metadata"].get("tags", [])]
+        assert checks and all(c["metadata"].get("jupyter", {}).get("source_hidden")
+                              for c in checks), path.name
+
+
 def test_notebooks_follow_the_course_shape():
     """Goals and measured run time first; a summary; 2-4 exercises with marked solutions."""
     for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
