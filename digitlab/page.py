@@ -267,4 +267,7 @@ def angle(parts: list[list[Piece]], labels: np.ndarray) -> float:
     if values[1] < 2 * values[0]:  # not elongated: no direction to level
         return 0.0
     vx, vy = vectors[:, 1]
-    return float(np.degrees(np.arctan(vy / vx))) if vx else 0.0
+    tilt = float(np.degrees(np.arctan(vy / vx))) if vx else 90.0
+    # Longer across than up: a row of touching digits, levelled. Longer up: one upright digit
+    # (a 1, a 7), which is no row and stays as it was written.
+    return tilt if abs(tilt) <= 45 else 0.0
