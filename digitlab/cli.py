@@ -6,6 +6,8 @@ import argparse
 import os
 import sys
 
+from digitlab.config import MIN_CONFIDENCE
+
 
 def cmd_data(args: argparse.Namespace) -> int:
     from digitlab.data import DATA_ENV, export_mnist, find_mnist, load_mnist
@@ -100,7 +102,8 @@ def _read(model, path: str, number: bool, min_confidence: float | None):
             model = pretrained.reader()
         if number:
             return _read_number(model, path, min_confidence)
-        return _read_digit(model, path, min_confidence or 0.0)
+        return _read_digit(model, path, MIN_CONFIDENCE if min_confidence is None
+                           else min_confidence)
     except Exception as e:  # noqa: BLE001  one picture's fault never stops the batch
         said = str(e) if isinstance(e, (ImageError, NoDigitFound)) else (
             f"could not be read ({type(e).__name__}: {e}); please report it with the file")
@@ -126,7 +129,7 @@ def _read_number(model, path: str, min_confidence: float | None
     note if some digit was not read surely enough."""
     from digitlab import numbers
 
-    sure = numbers.MIN_CONFIDENCE if min_confidence is None else min_confidence
+    sure = MIN_CONFIDENCE if min_confidence is None else min_confidence
     reading = numbers.read(model, path, min_confidence=sure)
     note = None if reading.complete else (
         f"{path}: {reading.text.count('?')} of its digits not read surely enough (below "
@@ -208,8 +211,8 @@ def parser() -> argparse.ArgumentParser:
                          "(default: this machine's CPUs, at most 4)")
     predict.add_argument("--min-confidence", type=_share, default=None, metavar="P",
                          help="answer ? for a digit read with less confidence than P (0 to 1; "
-                         "default 0 for one digit, digitlab.numbers.MIN_CONFIDENCE for a "
-                         "number); such a file counts as not read")
+                         f"default {MIN_CONFIDENCE}, chosen on validation digits); such a "
+                         "file counts as not read")
     predict.set_defaults(run=cmd_predict)
     student = sub.add_parser("student", help="write student versions of notebooks: solutions "
                              "replaced by a skeleton, outputs cleared")

@@ -1,4 +1,5 @@
-"""Quick mode: one switch that shrinks every lesson to a smoke test.
+"""The course's settings: quick mode, one switch that shrinks every lesson to a smoke test,
+and how sure the reader must be of a digit.
 
 Set DIGITLAB_QUICK=1 (the test suite does) and every training helper and notebook uses small
 subsets and few steps, so the whole series runs in minutes. Unset, you get the full lesson.
@@ -7,6 +8,9 @@ subsets and few steps, so the whole series runs in minutes. Unset, you get the f
 import os
 
 QUICK_ENV = "DIGITLAB_QUICK"
+# Below this confidence a digit reads "?", alone (`digitlab predict`) or in a number
+# (`numbers.read`): chosen on validation digits (docs/measurements.md, whole numbers).
+MIN_CONFIDENCE = 0.7
 
 
 def is_quick() -> bool:

@@ -27,6 +27,7 @@ from PIL import Image
 from scipy import ndimage
 
 from digitlab import cutting, pictures, predict, preprocess
+from digitlab.config import MIN_CONFIDENCE  # below it a digit reads "?"
 from digitlab.page import Piece, find_ink, groups, level, others
 from digitlab.preprocess import NoDigitFound
 
@@ -36,7 +37,6 @@ SECOND_LOOK = 0.99  # digits read less surely than this are read again, moved a 
 MIN_HEIGHT = 32  # digits shorter than this at that size are looked at again, closer,
 MAX_SIDE = 2048  # up to this size
 ROW_SHORT = 48  # a long thin picture (a row cropped tight) keeps this many pixels across
-MIN_CONFIDENCE = 0.7  # below this a digit reads "?" (chosen on validation digits: see docs)
 SPLIT_WIDTH = 0.8  # pieces wider than this many digit heights may hold two or more digits
 MAX_SPLIT = 12  # pieces of a row tried cut, the most doubtful first: a busy page stays quick
 NARROW = 0.5  # pieces wider than this many digit heights that look like no one digit are cut

@@ -182,7 +182,7 @@ def test_cli_number(tmp_path, run_cli):
 
 def test_cli_number_shows_each_digits_confidence_and_refuses_unsure_ones(tmp_path, run_cli):
     """Letters, not digits: every digit's confidence shows; unsure ones answer ? (by default
-    below digitlab.numbers.MIN_CONFIDENCE) and the file counts as not read."""
+    below digitlab.config.MIN_CONFIDENCE) and the file counts as not read."""
     from PIL import ImageFont
 
     letters = Image.new("L", (420, 160), 255)
@@ -282,3 +282,21 @@ def test_many_pictures_are_shared_among_processes_in_order_with_each_fault_in_it
 def test_jobs_must_be_a_whole_number_of_processes(run_cli, files):
     result = run_cli("--jobs", "0", files[0][0])
     assert result.returncode == 2
+
+
+def test_one_digit_read_unsurely_answers_a_question_mark_as_a_number_does(tmp_path, run_cli):
+    """Blobs are no digit: plain `predict` read them as a 2 at 45% and said nothing; now it
+    answers ? below the reader's MIN_CONFIDENCE, and the exit status says not all was read."""
+    from digitlab.config import MIN_CONFIDENCE
+
+    rng = np.random.default_rng(1)
+    blobs = Image.new("L", (300, 300), 230)
+    for _ in range(6):
+        (x, y), r = rng.integers(60, 220, 2), rng.integers(10, 40)
+        ImageDraw.Draw(blobs).ellipse([x - r, y - r, x + r, y + r], fill=30)
+    blobs.save(tmp_path / "blobs.png")
+    assert predict.predict(pretrained.reader(), blobs).confidence < MIN_CONFIDENCE
+    unsure = run_cli(str(tmp_path / "blobs.png"))
+    assert unsure.returncode == 1 and unsure.stdout.split("\t")[1] == "?"
+    assert "not sure enough" in unsure.stderr
+    assert run_cli("--min-confidence", "0", str(tmp_path / "blobs.png")).returncode == 0
