@@ -22,6 +22,23 @@ class Run:
         return self.history[metric][-1]
 
 
+# Exercise 05.3's numbers, as (picture, truth), read by a stand-in for `numbers.read` (below):
+# a "picture" is the text it reads at 0.5; at 0.95 its 1s become ?.
+TOUCHING = [("12", "12"), ("71", "11"), ("33", "33")]
+
+
+@pytest.fixture(autouse=True)
+def stand_in_reader(monkeypatch):
+    from types import SimpleNamespace
+
+    from digitlab import numbers
+
+    def read(model, picture, min_confidence):
+        return SimpleNamespace(text=picture if min_confidence < 0.9 else picture.replace("1", "?"))
+
+    monkeypatch.setattr(numbers, "read", read)
+
+
 def good_invert(images, strength):
     x = images.astype(np.float32)
     return np.rint((1 - strength) * x + strength * (255 - x)).astype(np.uint8)
@@ -45,7 +62,7 @@ RIGHT = [
     (checks.nb04_ex3, ([0], np.array([1, 1]), np.array([0, 1]), 0.5)),
     (checks.nb05_ex1, (0.9, 0.1)),
     (checks.nb05_ex2, (0.6, 0.99)),
-    (checks.nb05_ex3, ((0.4, 0.3), (0.1, 0.8))),
+    (checks.nb05_ex3, ((2 / 3, 0.0), (1 / 3, 2 / 3), TOUCHING, None)),
     (checks.nb06_ex1, (0.95, PROBS, PROBS_Y)),
     (checks.nb06_ex2, ((1, 0), [[0.9, 0.1], [0.3, 0.7]])),
     (checks.nb06_ex3, (good_invert,)),
@@ -80,8 +97,9 @@ WRONG = [  # (check, arguments, words the hint must contain)
     (checks.nb04_ex2, ({"a": 1}, "b"), "layer name"),
     (checks.nb05_ex1, (0.1, 0.9), "1 - photo"),
     (checks.nb05_ex2, (0.99, 0.6), "data.shift"),
-    (checks.nb05_ex3, ((0.1, 0.8), (0.4, 0.3)), "min_confidence=0.5"),
-    (checks.nb05_ex3, (0.4, (0.1, 0.8)), "pair of shares"),
+    (checks.nb05_ex3, ((1 / 3, 2 / 3), (2 / 3, 0.0), TOUCHING, None), "min_confidence=0.5"),
+    (checks.nb05_ex3, ((0, 0), (0, 0), TOUCHING, None), "not the shares the reader gives"),
+    (checks.nb05_ex3, (0.4, (0.1, 0.8), TOUCHING, None), "pair of shares"),
     (checks.nb06_ex1, (0.5, PROBS, PROBS_Y), "first threshold"),
     (checks.nb06_ex1, (None, PROBS, PROBS_Y), "look again"),
     (checks.nb06_ex2, ((0, 1), [[0.9, 0.1], [0.3, 0.7]]), "swapped"),
