@@ -131,14 +131,22 @@ def _read_number(model, path: str, min_confidence: float | None
 
     sure = MIN_CONFIDENCE if min_confidence is None else min_confidence
     reading = numbers.read(model, path, min_confidence=sure)
-    note = None if reading.complete else (
-        f"{path}: {reading.text.count('?')} of its digits not read surely enough (below "
-        f"{sure:.0%}): answered ?")
+    notes = []
+    if "?" in reading.text:
+        notes.append(f"{reading.text.count('?')} of its digits not read surely enough (below "
+                     f"{sure:.0%}): answered ?")
+    if reading.left_out:
+        notes.append(f"{len(reading.left_out)} digit-sized piece(s) of ink on its line, too far "
+                     f"from the rest to be part of the number, not read (at "
+                     f"{', '.join(f'x={box[0]}' for box in reading.left_out)}): crop the "
+                     "picture to one number, or write its digits closer together")
+    note = f"{path}: {'; '.join(notes)}" if notes else None
     glyphs = [{"char": g.char, "box": list(g.box), "confidence": round(g.confidence, 6),
                **({"digit": int(g.probabilities.argmax())} if g.probabilities is not None
                   else {})} for g in reading.glyphs]
     record = {"file": path, "number": reading.text, "complete": reading.complete,
-              "confidence": round(reading.confidence, 6), "glyphs": glyphs}
+              "confidence": round(reading.confidence, 6), "glyphs": glyphs,
+              "left_out": [list(box) for box in reading.left_out]}
     each = " ".join(f"{g.char}:{g.confidence:.1%}" for g in reading.glyphs)
     return (record, f"{_field(path)}\t{reading.text}\t{reading.confidence:.1%}\t{each}", note)
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 from PIL import Image
@@ -28,7 +29,7 @@ from scipy import ndimage
 
 from digitlab import cutting, pictures, predict, preprocess
 from digitlab.config import MIN_CONFIDENCE  # below it a digit reads "?"
-from digitlab.page import Piece, find_ink, groups, level, others
+from digitlab.page import Piece, find_ink, groups, left_out, level, others
 from digitlab.preprocess import NoDigitFound
 
 _HELPER = ThreadPoolExecutor(1, thread_name_prefix="digit-networks")  # see `_score`
@@ -61,11 +62,13 @@ class Reading:
     text: str
     glyphs: list[Glyph]
     steps: dict = field(default_factory=dict, repr=False)  # the pictures along the way
+    # boxes of digit-sized ink on the number's line that was not read: too far from the rest
+    left_out: list[tuple[int, int, int, int]] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
-        """Whether every character was read (no "?")."""
-        return "?" not in self.text
+        """Whether every character was read (no "?") and no digit-sized ink left out."""
+        return "?" not in self.text and not self.left_out
 
     @property
     def confidence(self) -> float:
@@ -235,17 +238,30 @@ def _doubtful(box: tuple, confidence: float, whole: float, height: float) -> boo
         width > NARROW * height and whole < 0.5)
 
 
-def candidates(amount, clean, labels, found, height: float):
-    """Steps 4 and 5: the ink levelled, its pieces' labels, the digits' height, the angle
-    turned, and the row's candidates for characters, left to right."""
+class Row(NamedTuple):
+    """Steps 4 and 5's result: the ink levelled, its pieces' labels, the digits' height, the
+    angle turned, the row's candidates for characters, left to right, and the digit-sized
+    pieces on its line that it left out."""
+
+    levelled: np.ndarray
+    labels: np.ndarray
+    height: float
+    tilt: float
+    cands: list[Candidate]
+    left_out: list[Piece]
+
+
+def candidates(amount, clean, labels, found, height: float) -> Row:
+    """Steps 4 and 5: the row levelled and cut into candidates for characters."""
     levelled, labels, found, height, row, tilt = level(np.where(clean, amount, 0), labels,
                                                        found, height)
     row_top = float(np.median([p.top for p in row]))
     row_bottom = float(np.median([p.bottom for p in row]))
     cands = [Candidate(members, mark(members, row_top, row_bottom, height))
              for members in groups(row, others(found, row), height)]
-    return levelled, labels, height, tilt, _keep_marks_in_place([c for c in cands if c.kind],
-                                                               height)
+    return Row(levelled, labels, height, tilt,
+               _keep_marks_in_place([c for c in cands if c.kind], height),
+               left_out(found, row, height))
 
 
 def read(model, source, min_confidence: float = MIN_CONFIDENCE, steps: bool = False,
@@ -263,7 +279,8 @@ def read(model, source, min_confidence: float = MIN_CONFIDENCE, steps: bool = Fa
     if height < MIN_HEIGHT and max(grey.shape) >= SIDE:  # small on a big page: look closer
         grey = _smaller(picture.grey, round(max(grey.shape) * MIN_HEIGHT / height))
         amount, mask, clean, labels, found, height = find_ink(grey)
-    levelled, labels, height, tilt, cands = candidates(amount, clean, labels, found, height)
+    levelled, labels, height, tilt, cands, missed = candidates(amount, clean, labels, found,
+                                                              height)
     scale = picture.scale * max(picture.grey.shape) / max(grey.shape)
     glyphs, run = [], []
     for cand in [*cands, None]:  # runs of digit candidates, read together, between marks
@@ -286,7 +303,9 @@ def read(model, source, min_confidence: float = MIN_CONFIDENCE, steps: bool = Fa
         raise NoDigitFound("no number found: no digit among the ink")
     shown = {"grey": grey, "ink": mask, "lines removed": clean, "levelled": levelled,
              "tilt": tilt, "scale": scale} if steps else {}
-    return Reading("".join(g.char for g in glyphs), glyphs, shown)
+    return Reading("".join(g.char for g in glyphs), glyphs, shown,
+                   [_box((p.left, p.top, p.right, p.bottom), grey.shape, levelled.shape, tilt,
+                         scale) for p in missed])
 
 
 def _smaller(grey: np.ndarray, side: int) -> np.ndarray:

@@ -225,6 +225,18 @@ def number_row(found: list[Piece], height: float) -> list[Piece]:
     return max(runs, key=lambda run: sum(p.mass for p in run))
 
 
+def left_out(found: list[Piece], row: list[Piece], height: float) -> list[Piece]:
+    """The digit-sized pieces on the row's line that `number_row` left out, beyond a gap wider
+    than it bridges: digits written far apart, or a second number beside the first. Said, never
+    dropped in silence."""
+    in_row = {p.label for p in row}
+    top = np.median([p.top for p in row]) - 0.5 * height
+    bottom = np.median([p.bottom for p in row]) + 0.5 * height
+    return [p for p in found if p.label not in in_row and 0.55 * height <= p.height
+            <= 2.5 * height and p.width <= 12 * height and top <= (p.top + p.bottom) / 2 <= bottom
+            and (p.right <= min(q.left for q in row) or p.left >= max(q.right for q in row))]
+
+
 def groups(row: list[Piece], others: list[Piece], height: float) -> list[list[Piece]]:
     """The row's pieces joined where they share most of their width (the bar and body of a 5,
     a digit cut in two by a ruled line), with the small pieces in the row's band."""
