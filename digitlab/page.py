@@ -215,9 +215,13 @@ def number_row(found: list[Piece], height: float) -> list[Piece]:
     # Smaller pieces bridge a gap without joining the row: a faint digit in bits between two
     # runs of whole ones keeps them one number.
     bits = [p for p in found if 0.25 * height <= p.height < 0.55 * height]
+    # Digits written far apart are far apart all along: the gap bridged grows with the usual one.
+    edges = sorted((p.left, p.right) for p in tall)
+    gaps = [b[0] - a[1] for a, b in zip(edges, edges[1:], strict=False) if b[0] > a[1]]
+    bridged = max(1.5 * height, 1.5 * float(np.median(gaps))) if gaps else 1.5 * height
     runs, right = [[]], None
     for p in sorted(tall + bits, key=lambda p: p.left):
-        if right is not None and p.left - right > 1.5 * height:
+        if right is not None and p.left - right > bridged:
             runs.append([])
         if p.height >= 0.55 * height:
             runs[-1].append(p)

@@ -353,3 +353,39 @@ def test_one_digit_alone_on_a_page_is_one_digit(model, clean):
         page[140:252, 190:302] -= 0.8 * np.asarray(big, np.float32) / 255
         reading = numbers.read(model, (np.clip(page, 0, 1) * 255).astype(np.uint8))
         assert reading.text in (str(digit), "?"), (digit, reading.text)  # one, right or unsure
+
+
+def _line(clean, text: str, gaps: list[float], height: int = 60) -> np.ndarray:
+    """`text` in clean MNIST digits on one line, `gaps[i]` digit heights after digit i."""
+    width = int(height * (len(text) + sum(gaps) + 2))
+    page = np.full((3 * height, width), 0.9, np.float32)
+    left = height
+    for char, gap in zip(text, [*gaps, 0], strict=True):
+        digit = Image.fromarray(clean[int(char)]).resize((height, height))
+        page[height:2 * height, left:left + height] -= 0.8 * np.asarray(digit, np.float32) / 255
+        left += int(height * (1 + gap))
+    return (np.clip(page, 0, 1) * 255).astype(np.uint8)
+
+
+@needs_real_mnist
+def test_digits_written_far_apart_are_one_number(model, clean):
+    """Ten digits 2-4 digit heights apart read `2`, `3` or `567`, complete: the row kept only
+    the run without a gap wider than 1.5 heights. The gap it bridges now grows with the usual
+    one."""
+    gaps = list(np.random.default_rng(0).uniform(2, 4, 9))
+    reading = numbers.read(model, _line(clean, "0123456789", gaps))
+    assert reading.text == "0123456789" and reading.complete and not reading.left_out
+
+
+@needs_real_mnist
+def test_a_digit_far_along_the_line_is_said_not_dropped(model, clean, tmp_path):
+    """A number and, far along its line, one more digit: read the number, and say that a
+    digit-sized piece was left out (incomplete, exit 1), never drop it in silence."""
+    Image.fromarray(_line(clean, "48587", [0.3, 0.3, 0.3, 6])).save(tmp_path / "far.png")
+    reading = numbers.read(model, tmp_path / "far.png")
+    assert len(reading.text) == 4 and all(got in ("?", want) for got, want in
+                                          zip(reading.text, "4858", strict=True))
+    assert len(reading.left_out) == 1 and not reading.complete
+    from digitlab import cli
+
+    assert cli.main(["predict", "--number", str(tmp_path / "far.png")]) == 1
