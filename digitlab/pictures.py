@@ -14,7 +14,7 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageChops, ImageOps, UnidentifiedImageError
 
 from digitlab.files import regular_file
 
@@ -85,7 +85,7 @@ def _open_picture(source, side: int, short: int) -> Picture:
         elif image.mode in REDUCIBLE:
             image = image.convert(REDUCIBLE[image.mode])
         if max(image.size) > side:  # block averages, before anything is a float
-            image = image.resize(within(image.size, side), Image.Resampling.BOX)
+            image = _shrink(image, within(image.size, side), own=image is not source)
         if turn != 1:  # phones store 'rotate me' in EXIF, which shrinking left behind
             image = image.copy() if image is source else image
             image.getexif()[ExifTags.Base.Orientation] = turn
@@ -140,6 +140,24 @@ def _orientation(image: Image.Image) -> int:
         return 1
 
 
+def _shrink(image: Image.Image, size: tuple[int, int], own: bool) -> Image.Image:
+    """`image` box-averaged to `size`. With alpha, through its grey and alpha channels alone,
+    the grey weighted by the alpha as Pillow's own resize does, but without its premultiplied
+    copy of all four channels (twice the memory of a 40 MP picture); `own`: ours to close."""
+    if image.mode not in ("RGBA", "LA"):
+        return image.resize(size, Image.Resampling.BOX)
+    alpha, grey = image.getchannel("A"), image.convert("L")
+    if own:
+        image.close()  # its four channels go before the weighted grey is made
+    weighted = ImageChops.multiply(grey, alpha)  # grey x alpha / 255
+    del grey
+    small_alpha = np.asarray(alpha.resize(size, Image.Resampling.BOX), np.float32)
+    small = np.asarray(weighted.resize(size, Image.Resampling.BOX), np.float32)
+    unweighted = np.where(small_alpha > 0, small * 255 / np.maximum(small_alpha, 1), 0)
+    return Image.merge("LA", [Image.fromarray(np.clip(unweighted, 0, 255).round().astype(
+        np.uint8)), Image.fromarray(small_alpha.astype(np.uint8))])
+
+
 def _check_memory(image: Image.Image, name) -> None:
     """Refuse, from the header, a picture whose decoding would take over MAX_DECODED bytes."""
     pixels = image.width * image.height
@@ -147,7 +165,7 @@ def _check_memory(image: Image.Image, name) -> None:
     if image.mode in REDUCIBLE:
         need += pixels * PIXEL_BYTES.get(REDUCIBLE[image.mode], 4)
     if "A" in image.mode or "transparency" in image.info:
-        need *= 2  # Pillow shrinks a picture with alpha through a premultiplied copy
+        need += pixels * 2  # shrunk through its grey and alpha channels (`_shrink`)
     if image.format == "WEBP":
         need *= 2  # libwebp decodes into a buffer of its own first
     if need > MAX_DECODED:
