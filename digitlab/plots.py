@@ -228,8 +228,12 @@ def coverage(coverage_: np.ndarray, accuracy: np.ndarray, threshold: float | Non
 def robustness(curves: dict[str, tuple[Sequence[float], dict[str, list[float]]]],
                title: str = "How accuracy falls as the digits are distorted") -> Figure:
     """One panel per distortion: {distortion: (strengths, {model: accuracies})}."""
-    fig, axes = plt.subplots(1, len(curves), figsize=(3.6 * len(curves), 3.6), squeeze=False)
-    for ax, (name, (strengths, accuracies)) in zip(axes.flat, curves.items(), strict=True):
+    cols = min(3, len(curves))  # wider, and a notebook shrinks the labels out of reading
+    rows = -(-len(curves) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 3.4 * rows), squeeze=False)
+    for ax in axes.flat[len(curves):]:
+        ax.remove()
+    for ax, (name, (strengths, accuracies)) in zip(axes.flat, curves.items(), strict=False):
         for model, values in accuracies.items():
             ax.plot(strengths, 100 * np.asarray(values), "o-", label=model)
         ax.set(title=name.split(" (")[0], xlabel=name, ylabel="test accuracy (%)", ylim=(0, 101))
