@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from helpers import TINY_SHAPES, idx_bytes
 
-from digitlab import data
+from digitlab import data, download
 
 
 @pytest.fixture
@@ -19,6 +19,6 @@ def tiny(monkeypatch, tmp_path):
              for name, a in arrays.items()}
     monkeypatch.setattr(data, "FILES", files)
     monkeypatch.delenv(data.DATA_ENV, raising=False)
-    monkeypatch.delenv(data.MIRROR_ENV, raising=False)
+    monkeypatch.delenv(download.MIRROR_ENV, raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     return arrays

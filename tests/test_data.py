@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from helpers import idx_bytes, write_idx
 
-from digitlab import data
+from digitlab import data, download
 from digitlab.data import DataError, load_mnist
 
 
@@ -53,7 +53,7 @@ def test_source_order_path_then_env_then_cache(tiny, tmp_path, monkeypatch):
 
 def test_downloads_only_when_nothing_found(tiny, monkeypatch):
     calls = []
-    monkeypatch.setattr(data, "download_mnist", lambda folder: calls.append(folder) or folder)
+    monkeypatch.setattr(download, "download_mnist", lambda folder: calls.append(folder) or folder)
     assert data.find_mnist() == data.cache_dir()
     assert calls == [data.cache_dir()]
     with pytest.raises(DataError, match="not on this machine"):

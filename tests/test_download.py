@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from helpers import REAL_DATA, idx_bytes, needs_real_mnist
 
-from digitlab import data
+from digitlab import data, download
 from digitlab.data import DataError
 
 
@@ -60,7 +60,7 @@ def leftovers(folder: Path) -> list[str]:
 
 
 def test_download_verifies_and_stores_uncompressed(tiny, mirror, tmp_path):
-    folder = data.download_mnist(tmp_path / "dl", [mirror()], progress=False)
+    folder = download.download_mnist(tmp_path / "dl", [mirror()], progress=False)
     assert leftovers(folder) == sorted(data.FILES)  # no .part or .gz files left behind
     assert all((folder / name).stat().st_mode & 0o444 == 0o444 for name in data.FILES)
     (x_train, _), (_, y_test) = data.load_mnist(folder)
@@ -69,7 +69,7 @@ def test_download_verifies_and_stores_uncompressed(tiny, mirror, tmp_path):
 
 
 def test_first_use_downloads_into_the_cache(tiny, mirror, monkeypatch):
-    monkeypatch.setenv(data.MIRROR_ENV, mirror())
+    monkeypatch.setenv(download.MIRROR_ENV, mirror())
     (x_train, _), _ = data.load_mnist()
     np.testing.assert_array_equal(x_train, tiny["train-images-idx3-ubyte"])
     assert leftovers(data.cache_dir()) == sorted(data.FILES)
@@ -78,21 +78,21 @@ def test_first_use_downloads_into_the_cache(tiny, mirror, monkeypatch):
 def test_dropped_connection_leaves_nothing(tiny, mirror, tmp_path):
     folder = tmp_path / "dl"
     with pytest.raises(DataError) as err:
-        data.download_mnist(folder, [mirror("drop")], progress=False)
+        download.download_mnist(folder, [mirror("drop")], progress=False)
     assert "train-images-idx3-ubyte" in str(err.value)
     assert "IncompleteRead" in str(err.value) or "dropped" in str(err.value)
     assert leftovers(folder) == []
 
 
 def test_falls_back_to_the_next_mirror(tiny, mirror, tmp_path):
-    folder = data.download_mnist(tmp_path / "dl", [mirror("drop"), mirror()], progress=False)
+    folder = download.download_mnist(tmp_path / "dl", [mirror("drop"), mirror()], progress=False)
     assert leftovers(folder) == sorted(data.FILES)
 
 
 def test_wrong_bytes_are_rejected(tiny, mirror, tmp_path):
     folder = tmp_path / "dl"
     with pytest.raises(DataError, match="could not be downloaded") as err:
-        data.download_mnist(folder, [mirror("wrong")], progress=False)
+        download.download_mnist(folder, [mirror("wrong")], progress=False)
     assert "corrupted or not the real MNIST" in str(err.value)
     assert leftovers(folder) == []
 
@@ -101,7 +101,7 @@ def test_missing_on_the_server(tiny, tmp_path):
     server, url = serve({})
     try:
         with pytest.raises(DataError, match="404"):
-            data.download_mnist(tmp_path / "dl", [url], progress=False)
+            download.download_mnist(tmp_path / "dl", [url], progress=False)
     finally:
         server.shutdown()
         server.server_close()
@@ -111,7 +111,7 @@ def test_offline_first_run_says_what_to_do(tiny, tmp_path, monkeypatch):
     server, url = serve({})
     server.shutdown()
     server.server_close()  # nothing listens there any more: as good as being offline
-    monkeypatch.setenv(data.MIRROR_ENV, url)
+    monkeypatch.setenv(download.MIRROR_ENV, url)
     with pytest.raises(DataError) as err:
         data.load_mnist()
     message = str(err.value)
@@ -121,11 +121,11 @@ def test_offline_first_run_says_what_to_do(tiny, tmp_path, monkeypatch):
 
 
 def test_damaged_earlier_copy_is_fetched_again(tiny, mirror, tmp_path):
-    folder = data.download_mnist(tmp_path / "dl", [mirror()], progress=False)
+    folder = download.download_mnist(tmp_path / "dl", [mirror()], progress=False)
     damaged = folder / "t10k-images-idx3-ubyte"
     whole = damaged.read_bytes()
     damaged.write_bytes(whole[:100])
-    data.download_mnist(folder, [mirror()], progress=False)
+    download.download_mnist(folder, [mirror()], progress=False)
     assert damaged.read_bytes() == whole  # fetched again, not kept cut short
     (_, _), (x_test, y_test) = data.load_mnist(folder)
     np.testing.assert_array_equal(x_test, tiny["t10k-images-idx3-ubyte"])
@@ -138,15 +138,15 @@ def test_ctrl_c_while_writing_leaves_no_half_file(tiny, mirror, tmp_path, monkey
     monkeypatch.setattr(data.os, "fsync", interrupted)
     folder = tmp_path / "dl"
     with pytest.raises(KeyboardInterrupt):  # Ctrl-C is passed on, not taken for a failed mirror
-        data.download_mnist(folder, [mirror()], progress=False)
+        download.download_mnist(folder, [mirror()], progress=False)
     assert leftovers(folder) == []
 
 
 def test_mirror_variable_takes_several_urls(monkeypatch):
-    monkeypatch.setenv(data.MIRROR_ENV, "http://a/ http://b/")
-    assert data.mirrors() == ["http://a/", "http://b/"]
-    monkeypatch.delenv(data.MIRROR_ENV)
-    assert data.mirrors() == list(data.MIRRORS)
+    monkeypatch.setenv(download.MIRROR_ENV, "http://a/ http://b/")
+    assert download.mirrors() == ["http://a/", "http://b/"]
+    monkeypatch.delenv(download.MIRROR_ENV)
+    assert download.mirrors() == list(download.MIRRORS)
 
 
 @needs_real_mnist
@@ -158,7 +158,7 @@ def test_real_mnist_over_http(tmp_path):
         pytest.skip(f"{source} has no gzipped IDX files to serve")
     server, url = serve(files)
     try:
-        folder = data.download_mnist(tmp_path / "dl", [url], progress=False)
+        folder = download.download_mnist(tmp_path / "dl", [url], progress=False)
     finally:
         server.shutdown()
         server.server_close()

@@ -60,7 +60,8 @@ def test_an_animation_whose_first_frame_is_blank_says_so(tmp_path):
 @pytest.mark.slow
 def test_a_40_megapixel_png_and_a_12_megapixel_jpeg_fit_a_students_memory(tmp_path):
     """A fresh `digitlab predict` on each (the PNG with and without transparency) needs at most
-    300 MB more at its peak than on a small picture (a student's server has 3 GB); `tools.bench_reader` shows the same with times."""
+    300 MB more at its peak than on a small picture (a student's server has 3 GB);
+    `tools.bench_reader` shows the same with times."""
     import sys
 
     from tools import bench_reader
