@@ -75,8 +75,8 @@ def check_reader() -> Check:
         pretrained.reader()(np.zeros((1, 28, 28), np.float32))
     except (ImportError, OSError, ValueError, RuntimeError) as e:
         return False, f"the reader cannot run the shipped model ({e}): {INSTALL_FIX}"
-    return True, (f"`digitlab predict` reads with {runtime()} ({pretrained.LITE['digits'].name}"
-                  "), without TensorFlow")
+    return True, (f"`digitlab predict` reads with {runtime()} (the {len(pretrained.MEMBERS)} "
+                  "shipped networks' .tflite files), without TensorFlow")
 
 
 def check_data() -> Check:

@@ -4,7 +4,7 @@ one whole digit.
 
 The weights are in `digitlab/weights/`, each file with its card (`.json`: recipe, data checksums,
 test accuracy, date, machine). `python -m tools.train_shipped` (in the project, not installed)
-retrains them and exports them to TensorFlow Lite (`digits.tflite`, `one_digit.tflite`), which
+retrains them and exports each to TensorFlow Lite (`lenet.tflite`, ...), which
 the reader runs with LiteRT: `reader()` and `one_digit()` answer without importing TensorFlow.
 """
 
@@ -19,8 +19,9 @@ WEIGHTS = Path(__file__).resolve().parent / "weights"
 # The recipes are `recipes.SHIPPED`, under the same names.
 MEMBERS = {name: WEIGHTS / f"{name}.keras" for name in ("lenet", "deep_cnn_128", "vgg")}
 ONE_DIGIT = WEIGHTS / "one_digit.keras"  # its recipe: `recipes.ONE_DIGIT`
-# Generated from the files above (`python -m tools.train_shipped --export`), never edited.
-LITE = {"digits": WEIGHTS / "digits.tflite", "one_digit": WEIGHTS / "one_digit.tflite"}
+# Generated from the files above (`python -m tools.train_shipped --export`), never edited: one
+# file per network, each the size of its .keras file, averaged by the reader as `load` averages.
+LITE = {name: WEIGHTS / f"{name}.tflite" for name in (*MEMBERS, "one_digit")}
 
 
 def load(path: str | os.PathLike | None = None):
@@ -51,7 +52,7 @@ def reader():
     with, in a fraction of a second and without TensorFlow; loaded once."""
     from digitlab.lite import LiteModel
 
-    return LiteModel(LITE["digits"])
+    return LiteModel(*(LITE[name] for name in MEMBERS))
 
 
 @functools.cache

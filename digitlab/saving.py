@@ -134,12 +134,17 @@ def _quiet_tf_logs() -> Iterator[None]:
 
 
 def to_tflite(model) -> bytes:
-    """The model converted to a TensorFlow Lite flat buffer (for phones and small devices)."""
-    from digitlab._tf import tf
+    """The model's inference pass converted to a TensorFlow Lite flat buffer (for phones and
+    small devices)."""
+    from digitlab._tf import keras, tf
 
+    # training=False: Keras 3's augmentation layers would otherwise be traced in, and TFLite
+    # has none of their ops.
+    inputs = keras.Input(model.input_shape[1:])
+    inference = keras.Model(inputs, model(inputs, training=False), name=model.name)
     # From a quietly exported SavedModel: `from_keras_model` prints the whole signature.
     with _quiet_tf_logs(), tempfile.TemporaryDirectory() as folder:
-        model.export(folder, format="tf_saved_model", verbose=False)
+        inference.export(folder, format="tf_saved_model", verbose=False)
         return tf.lite.TFLiteConverter.from_saved_model(folder).convert()
 
 

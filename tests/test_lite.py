@@ -62,10 +62,12 @@ def test_a_fresh_predict_never_imports_tensorflow(tmp_path):
 
 
 def test_a_lite_model_is_called_like_a_keras_one(tmp_path):
-    lite = LiteModel(pretrained.LITE["digits"])
+    lite = LiteModel(pretrained.LITE["lenet"])
     one, batch = np.zeros((1, 28, 28)), np.random.default_rng(0).random((5, 28, 28))
     assert lite(one).shape == (1, 10) and lite(batch).shape == (5, 10)
     np.testing.assert_allclose(lite(batch[:1]), lite(batch)[:1], atol=1e-6)  # resized each way
     np.testing.assert_allclose(lite(batch).sum(axis=1), 1, atol=1e-5)
     with pytest.raises(FileNotFoundError, match="no TFLite model at"):
         LiteModel(tmp_path / "none.tflite")
+    for file in pretrained.LITE.values():  # an ensemble ships a file per network, none large
+        assert file.stat().st_size < 2_000_000, file

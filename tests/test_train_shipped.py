@@ -51,8 +51,8 @@ def test_training_command_makes_every_member_of_the_ensemble_and_its_card(tmp_pa
     assert saving.load(tmp_path / "one_digit.keras").count_params() == 61_706 - 8 * 85
     # the reader's TFLite copies are made from what was just trained
     images = np.random.default_rng(0).random((3, 28, 28), np.float32)
-    np.testing.assert_allclose(LiteModel(lite["digits"])(images), pretrained.load()(images),
-                               atol=1e-5)
+    np.testing.assert_allclose(LiteModel(*(lite[name] for name in members))(images),
+                               pretrained.load()(images), atol=1e-5)
     assert LiteModel(lite["one_digit"])(images).shape == (3, 2)
     assert not list(tmp_path.glob(".*"))  # no temporary files left behind
 

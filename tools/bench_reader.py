@@ -148,10 +148,11 @@ def table(rows: list[dict]) -> str:
     lines = ["| reading | before: TensorFlow, Keras | now: LiteRT | target | met |",
              "|---|---|---|---|---|"]
     for row in rows:
-        shown = "{:,.2f} " if row["unit"] == "s" else "{:,.0f} "
+        digits = 2 if row["unit"] == "s" else 0
         sign = "≥" if row["more_is_better"] else "≤"
-        lines.append(f"| {row['what']} | {shown.format(row['before'])}{row['unit']} | "
-                     f"{shown.format(row['now'])}{row['unit']} | {sign} {row['target']:,} "
+        before, now = (round(row[k], digits) + 0.0 for k in ("before", "now"))  # no "-0"
+        lines.append(f"| {row['what']} | {before:,.{digits}f} {row['unit']} | "
+                     f"{now:,.{digits}f} {row['unit']} | {sign} {row['target']:,} "
                      f"{row['unit']} | {'yes' if row['met'] else '**no**'} |")
     return "\n".join(lines)
 

@@ -127,12 +127,11 @@ def _ship(model, recipe: recipes.Recipe, card: dict, out: Path) -> dict:
 
 
 def export_lite() -> list[Path]:
-    """Write the reader's TFLite files from the shipped `.keras` files: the ensemble as one
-    network, the one-digit network as another."""
-    saving.save_tflite(pretrained.load(), pretrained.LITE["digits"], overwrite=True)
-    saving.save_tflite(saving.load(pretrained.ONE_DIGIT), pretrained.LITE["one_digit"],
-                       overwrite=True)
-    return list(pretrained.LITE.values())
+    """Write the reader's TFLite files from the shipped `.keras` files, one per network."""
+    sources = {**pretrained.MEMBERS, "one_digit": pretrained.ONE_DIGIT}
+    for name, source in sources.items():
+        saving.save_tflite(saving.load(source), pretrained.LITE[name], overwrite=True)
+    return [pretrained.LITE[name] for name in sources]
 
 
 def main(argv: list[str] | None = None) -> int:
