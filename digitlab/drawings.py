@@ -112,7 +112,7 @@ def _unlockable(path: Path, error: OSError) -> OSError:
     elif error.errno in (errno.ENOSPC, errno.EDQUOT):
         return files.DiskFull(path, 0)
     elif error.errno in (errno.EACCES, errno.EPERM) and lock_file.exists():
-        owner = _owner(lock_file)
+        owner = files.user_name(lock_file.stat().st_uid)
         why = (f"its lock file {lock_file} belongs to {owner}, and this account may not use "
                f"it: save under another name, or ask {owner} (or the instructor) to remove it")
     elif error.errno in (errno.EACCES, errno.EPERM):
@@ -120,17 +120,6 @@ def _unlockable(path: Path, error: OSError) -> OSError:
     else:
         return error
     return OSError(error.errno, f"{path} cannot be saved: {why}; nothing was written")
-
-
-def _owner(path: Path) -> str:
-    """The name of the user who owns `path` (their number where the system has no name)."""
-    uid = path.stat().st_uid
-    try:
-        import pwd
-
-        return pwd.getpwuid(uid).pw_name
-    except (ImportError, KeyError):  # Windows, or a user this system does not know
-        return f"user {uid}"
 
 
 def _save(drawings: Drawings, path: Path, overwrite: bool) -> Path:

@@ -59,6 +59,18 @@ def _mb(size: int) -> str:
     return f"{size / 1e3:,.1f} kB" if size >= 1000 else f"{size} bytes"
 
 
+def user_name(uid: int) -> str:
+    """The name of the user with this id (their number where the system has no name for it)."""
+    try:
+        import pwd  # not on Windows
+    except ImportError:
+        return f"user id {uid}"
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return f"user id {uid}"
+
+
 def _existing(path: Path) -> Path:
     """`path`, or the nearest folder above it that exists."""
     while not path.exists() and path != path.parent:

@@ -37,6 +37,7 @@ from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from nbgrader.utils import get_username
 from traitlets import Bool, Integer, List, Unicode
 
+from digitlab.files import user_name
 from digitlab.sandbox import NOTEBOOK_BYTES, SandboxError
 
 SUBMISSION_BYTES = 50 << 20  # a lesson's notebook with its plots is about 1 MB
@@ -107,7 +108,7 @@ def refusal(folder: str, uid: int, limit: int = SUBMISSION_BYTES) -> str | None:
         path = todo.pop()
         info = os.lstat(path)
         if info.st_uid != uid:
-            return f"{path} belongs to {_name(info.st_uid)}"
+            return f"{path} belongs to {user_name(info.st_uid)}"
         if stat.S_ISDIR(info.st_mode):
             todo += [os.path.join(path, name) for name in os.listdir(path)]
         elif not stat.S_ISREG(info.st_mode):
@@ -134,7 +135,7 @@ def copy_own(src: str, dest: str, uid: int, limit: int = SUBMISSION_BYTES,
             try:
                 info = os.fstat(child)
                 if info.st_uid != uid:
-                    raise PermissionError(f"{entry.name} belongs to {_name(info.st_uid)}")
+                    raise PermissionError(f"{entry.name} belongs to {user_name(info.st_uid)}")
                 if stat.S_ISDIR(info.st_mode):
                     copy_folder(child, os.path.join(to, entry.name))
                 elif stat.S_ISREG(info.st_mode):
@@ -157,17 +158,10 @@ def copy_own(src: str, dest: str, uid: int, limit: int = SUBMISSION_BYTES,
     top = os.open(src, os.O_RDONLY | os.O_NOFOLLOW | os.O_DIRECTORY)
     try:
         if os.fstat(top).st_uid != uid:
-            raise PermissionError(f"{src} belongs to {_name(os.fstat(top).st_uid)}")
+            raise PermissionError(f"{src} belongs to {user_name(os.fstat(top).st_uid)}")
         copy_folder(top, dest)
     finally:
         os.close(top)
-
-
-def _name(uid: int) -> str:
-    try:
-        return pwd.getpwuid(uid).pw_name
-    except KeyError:
-        return f"user id {uid}"
 
 
 class _RootsRoot:

@@ -204,12 +204,17 @@ def digit_height(found: list[Piece]) -> float:
     return float(heights[order][np.searchsorted(cumulative, cumulative[-1] / 2)])
 
 
+def digit_sized(piece: Piece, height: float) -> bool:
+    """Whether a piece is the size of the number's digits: 0.55 to 2.5 times their height, and
+    no wider than twelve of them."""
+    return 0.55 * height <= piece.height <= 2.5 * height and piece.width <= 12 * height
+
+
 def number_row(found: list[Piece], height: float) -> list[Piece]:
-    """The pieces the size of the number's digits (0.55 to 2.5 times their height), and of
-    those the run without a gap wider than 1.5 digit heights that holds the most ink: smaller
-    print, specks and marks far from the number drop out."""
-    tall = [p for p in found if 0.55 * height <= p.height <= 2.5 * height
-            and p.width <= 12 * height]
+    """The digit-sized pieces, and of those the run without a gap wider than it bridges (1.5
+    digit heights, or 1.5 times the usual gap if that is wider) that holds the most ink:
+    smaller print, specks and marks far from the number drop out."""
+    tall = [p for p in found if digit_sized(p, height)]
     if not tall:
         raise NoDigitFound("no number found: no piece of ink is the size of a digit")
     # Smaller pieces bridge a gap without joining the row: a faint digit in bits between two
@@ -236,8 +241,8 @@ def left_out(found: list[Piece], row: list[Piece], height: float) -> list[Piece]
     in_row = {p.label for p in row}
     top = np.median([p.top for p in row]) - 0.5 * height
     bottom = np.median([p.bottom for p in row]) + 0.5 * height
-    return [p for p in found if p.label not in in_row and 0.55 * height <= p.height
-            <= 2.5 * height and p.width <= 12 * height and top <= (p.top + p.bottom) / 2 <= bottom
+    return [p for p in found if p.label not in in_row and digit_sized(p, height)
+            and top <= (p.top + p.bottom) / 2 <= bottom
             and (p.right <= min(q.left for q in row) or p.left >= max(q.right for q in row))]
 
 

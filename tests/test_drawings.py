@@ -188,7 +188,7 @@ def test_a_lock_file_that_is_a_link_is_refused_and_its_target_kept(ada, tmp_path
     (errno.EROFS, r"mine.npz cannot be saved: .* is on a read-only disk: save into a folder of "
                   r"your own"),
     (errno.EACCES, r"mine.npz cannot be saved: its lock file .*\.mine\.npz\.lock belongs to "
-                   r"(nobody|user 65534), .* ask (nobody|user 65534)"),
+                   r"(nobody|user id 65534), .* ask (nobody|user id 65534)"),
     (errno.EPERM, r"mine.npz cannot be saved: this account may not write in "),
     (errno.ENOSPC, r"not enough space for .*mine.npz"),
 ])
