@@ -272,7 +272,7 @@ def nb05_ex2(shifted_acc, our_acc) -> bool:
 def nb05_ex3(loose, strict, touching_numbers, model) -> bool:
     """(share read exactly, share with a ?) of the touching numbers at min_confidence 0.5 and
     0.95: checked against the reader's own readings, so that made-up shares do not pass."""
-    from digitlab import numbers
+    from digitlab import number
 
     pairs = [loose, strict]
     if not all(isinstance(p, tuple | list) and len(p) == 2 and all(0 <= v <= 1 for v in p)
@@ -280,7 +280,7 @@ def nb05_ex3(loose, strict, touching_numbers, model) -> bool:
         return _verdict(False, "", "store each as a pair of shares from 0 to 1: (the share "
                         "read exactly, the share with a ?)")
     truths = [truth for _, truth in touching_numbers]
-    read = {sure: [numbers.read(model, picture, min_confidence=sure).text
+    read = {sure: [number.read(model, picture, min_confidence=sure).text
                    for picture, _ in touching_numbers] for sure in (0.5, 0.95)}
     wanted = [(float(np.mean([r == t for r, t in zip(read[sure], truths, strict=True)])),
                float(np.mean(["?" in r for r in read[sure]]))) for sure in (0.5, 0.95)]
@@ -290,7 +290,7 @@ def nb05_ex3(loose, strict, touching_numbers, model) -> bool:
                     f"{strict_exact:.0%} and {strict_unsure:.0%}: a stricter reader says ? more "
                     "often, and so is exactly right less often, but wrong less often too.",
                     "these are not the shares the reader gives: read each of touching_numbers "
-                    "with numbers.read(model, picture, min_confidence=0.5), then 0.95, and count "
+                    "with number.read(model, picture, min_confidence=0.5), then 0.95, and count "
                     "the exact readings and those with a ?")
 
 

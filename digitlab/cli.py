@@ -127,10 +127,10 @@ def _read_number(model, path: str, min_confidence: float | None
                  ) -> tuple[dict, str, str | None]:
     """A whole number: its JSON record (each character's box and confidence), its line, and a
     note if some digit was not read surely enough."""
-    from digitlab import numbers
+    from digitlab import number
 
     sure = MIN_CONFIDENCE if min_confidence is None else min_confidence
-    reading = numbers.read(model, path, min_confidence=sure)
+    reading = number.read(model, path, min_confidence=sure)
     notes = []
     if "?" in reading.text:
         notes.append(f"{reading.text.count('?')} of its digits not read surely enough (below "

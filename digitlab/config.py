@@ -9,7 +9,7 @@ import os
 
 QUICK_ENV = "DIGITLAB_QUICK"
 # Below this confidence a digit reads "?", alone (`digitlab predict`) or in a number
-# (`numbers.read`): chosen on validation digits (docs/measurements.md, whole numbers).
+# (`number.read`): chosen on validation digits (docs/measurements.md, whole numbers).
 MIN_CONFIDENCE = 0.7
 
 

@@ -1,6 +1,6 @@
-"""Ways to read a run of digit candidates (`numbers.Candidate`): each whole, two or three
+"""Ways to read a run of digit candidates (`number.Candidate`): each whole, two or three
 narrow neighbours joined into one digit (a digit in pieces), or a wide piece cut into 2-4 digits
-along least-ink seams; each way with its cost, for `numbers.best_reading` to score with the
+along least-ink seams; each way with its cost, for `number.best_reading` to score with the
 networks.
 """
 
@@ -12,7 +12,7 @@ import numpy as np
 from scipy import ndimage
 
 if TYPE_CHECKING:  # for the annotations alone: numbers imports this module
-    from digitlab.numbers import Candidate
+    from digitlab.number import Candidate
     from digitlab.page import Piece
 
 WIDE_COST = 20.0  # a reading's cost per digit height a digit is wider than it is tall

@@ -1,5 +1,5 @@
 """Find a handwritten number on a page: the ink, the lines and frames that are not the number,
-the row of its digits, and that row levelled. The first steps of `numbers.read`:
+the row of its digits, and that row levelled. The first steps of `number.read`:
 
 1. `ink_map`: ink is what is darker than the paper *around it*. The paper is found by a closing
    (a maximum, then a minimum filter) wider than any stroke, so a shadow or an object, wider

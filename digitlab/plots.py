@@ -145,7 +145,7 @@ def boxes(ax, picture: np.ndarray, found: Sequence[tuple[int, int, int, int]],
 
 
 def number_steps(reading, title: str = "Finding the number, step by step") -> Figure:
-    """The stages of `numbers.read(..., steps=True)`, one above the other, and the boxes read."""
+    """The stages of `number.read(..., steps=True)`, one above the other, and the boxes read."""
     shown = reading.steps
     stages = [("the picture (grey)", shown["grey"], "gray"),
               ("ink, against the paper around it", shown["ink"], "gray_r"),

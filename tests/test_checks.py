@@ -22,7 +22,7 @@ class Run:
         return self.history[metric][-1]
 
 
-# Exercise 05.3's numbers, as (picture, truth), read by a stand-in for `numbers.read` (below):
+# Exercise 05.3's numbers, as (picture, truth), read by a stand-in for `number.read` (below):
 # a "picture" is the text it reads at 0.5; at 0.95 its 1s become ?.
 TOUCHING = [("12", "12"), ("71", "11"), ("33", "33")]
 
@@ -31,12 +31,12 @@ TOUCHING = [("12", "12"), ("71", "11"), ("33", "33")]
 def stand_in_reader(monkeypatch):
     from types import SimpleNamespace
 
-    from digitlab import numbers
+    from digitlab import number
 
     def read(model, picture, min_confidence):
         return SimpleNamespace(text=picture if min_confidence < 0.9 else picture.replace("1", "?"))
 
-    monkeypatch.setattr(numbers, "read", read)
+    monkeypatch.setattr(number, "read", read)
 
 
 def good_invert(images, strength):

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from helpers import REAL_DATA, needs_real_mnist
 
-from digitlab import numbers, predict, pretrained
+from digitlab import number, predict, pretrained
 from tools import pieces
 
 
@@ -35,12 +35,12 @@ def test_a_piece_at_row_scale_keeps_its_size_against_the_row():
     fills MNIST's 20 pixels, whatever the picture's resolution."""
     for height in (40, 80):
         digit = np.ones((height, height // 2), np.float32)
-        seen = numbers.at_row_scale(digit, height)
+        seen = number.at_row_scale(digit, height)
         assert seen.shape == (28, 28) and seen.max() == pytest.approx(1)
         assert (seen > 0.5).any(axis=1).sum() == pytest.approx(20, abs=1)
-        half = numbers.at_row_scale(digit[: height // 2], height)
+        half = number.at_row_scale(digit[: height // 2], height)
         assert (half > 0.5).any(axis=1).sum() == pytest.approx(10, abs=1)
-    wide = numbers.at_row_scale(np.ones((40, 200), np.float32), 40)  # two digits and more
+    wide = number.at_row_scale(np.ones((40, 200), np.float32), 40)  # two digits and more
     assert (wide > 0.5).all(axis=0).any() is np.False_ and (wide[14] > 0.5).all()
 
 

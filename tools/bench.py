@@ -102,19 +102,19 @@ def time_number(repeats: int) -> list[float]:
     import numpy as np
     from PIL import Image
 
-    from digitlab import numbers, pretrained
+    from digitlab import number, pretrained
     from digitlab.strokes import TEMPLATES, render
 
     row = np.concatenate([render([[(280 * x, 280 * y) for x, y in stroke] for stroke in
                                   TEMPLATES[d]], 280, 18) for d in range(5)], axis=1)
     photo = Image.fromarray((235 - 215 * row).astype(np.uint8)).resize((1200, 264))
     model = pretrained.load()
-    if numbers.read(model, photo).text != "01234":  # warm-up (traces the model), and a check
+    if number.read(model, photo).text != "01234":  # warm-up (traces the model), and a check
         raise RuntimeError("the number benchmark's row no longer reads 01234")
     times = []
     for _ in range(max(repeats, 30)):
         start = time.perf_counter()
-        numbers.read(model, photo)
+        number.read(model, photo)
         times.append(time.perf_counter() - start)
     return times
 
@@ -324,7 +324,7 @@ TIMINGS = {  # name -> (what it measures, function, target in seconds)
     "load": ("warm `load_mnist()` (read, gunzip, SHA-256, decode)", time_load, 0.5),
     "draw": ("drawing pad: end of stroke -> probabilities", time_drawing, 0.015),
     "photo": ("`predict` on a 1,000x1,000 photo", time_photo, None),
-    # the reader before digitlab.numbers (connected strokes at 256 pixels) took 11.3 ms
+    # the reader before digitlab.number (connected strokes at 256 pixels) took 11.3 ms
     "number": ("`predict --number` on a clean row of five digits", time_number, 0.012),
 }
 

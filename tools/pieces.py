@@ -1,4 +1,4 @@
-"""The pieces of ink that `digitlab.numbers` cuts a number into, labelled: one whole digit, or
+"""The pieces of ink that `digitlab.number` cuts a number into, labelled: one whole digit, or
 not (a fragment of one, or parts of two run together).
 
 The number reader cuts ink wider than a digit along least-ink seams and reads every way of
@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from tools.numbers import HEIGHT, _columns, _touching, photo
+from tools.number_pages import HEIGHT, _columns, _touching, photo
 
 WHOLE, STRAY = 0.9, 0.08  # one digit: nearly all of it, hardly any of its neighbour
 PART, BOTH = 0.7, 0.2  # not one digit: a fragment, or a good share of two
@@ -65,14 +65,14 @@ def label(part: np.ndarray, box: tuple, own: list[np.ndarray]) -> int | None:
 def from_number(digits: np.ndarray, rng: np.random.Generator):
     """The pieces the reader would read in a photo of `digits` written in a row, as 28x28
     images, with their labels (1: one whole digit)."""
-    from digitlab import cutting, numbers, pictures
+    from digitlab import cutting, number, pictures
     from digitlab.page import find_ink
 
     sheets = written(digits, rng)
-    grey = pictures.grey_image(photo(np.max(sheets, axis=0)), side=numbers.SIDE)
+    grey = pictures.grey_image(photo(np.max(sheets, axis=0)), side=number.SIDE)
     size = grey.shape[::-1]
     amount, _, clean, labels, found, height = find_ink(grey)
-    levelled, labels, height, tilt, cands, _ = numbers.candidates(amount, clean, labels, found,
+    levelled, labels, height, tilt, cands, _ = number.candidates(amount, clean, labels, found,
                                                                   height)
     if tilt or not cands:  # turned: the digits' sheets would no longer line up
         return [], []
@@ -94,7 +94,7 @@ def from_number(digits: np.ndarray, rng: np.random.Generator):
             seen.add(box)
             y = label(part, box, own)
             if y is not None:
-                images.append(numbers.at_row_scale(part, height))
+                images.append(number.at_row_scale(part, height))
                 ys.append(y)
     return images, ys
 

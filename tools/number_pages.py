@@ -1,42 +1,30 @@
-"""`python -m tools.numbers`: whole numbers of MNIST digits, pictured the ways numbers are.
+"""Whole numbers of MNIST digits, pictured the ways numbers are: what `tools.number_grid`
+reads and `tools.pieces` cuts.
 
-Each number is 2 to 10 MNIST digits written in a row on a page, then pictured under one
-condition: a hard shadow across the page, a dark object at an edge, a printed form around it,
-lined or squared paper, digits touching in pairs, wide or tight spacing, a slanted baseline, the
-photo turned, a decimal point, a minus sign, low light sent as a JPEG, specks nearby, a phone's
-EXIF rotation, uneven light, a blur, a small number on a big page, chalk on a board.
-`digitlab.numbers.read` reads every picture; per condition the table gives the share of numbers
-read exactly, the share of digits read right, the share answered with "?" and the share read
-wrong with confidence 90% or more (the worst outcome).
-
-The reader is tuned on numbers made of the 5,000 validation digits (`--split validation`); the
-`docs/results.md` reports numbers made of the test digits, which tuning never sees.
+Each number is 2 to 10 MNIST digits written in a row on a page (`write`, `page`), then pictured
+under one condition (`CONDITIONS`): a hard shadow across the page, a dark object at an edge, a
+printed form around it, lined or squared paper, digits touching in pairs, wide or tight spacing,
+a slanted baseline, the photo turned, a decimal point, a minus sign, low light sent as a JPEG,
+specks nearby, a phone's EXIF rotation, uneven light, a blur, a small number on a big page, chalk
+on a board.
 """
 
 from __future__ import annotations
 
-import argparse
-import difflib
 import functools
 import io
-import json
-import sys
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 from scipy import ndimage
 
-from tools.conditions import on_paper, split_digits
+from tools.conditions import on_paper
 
 PAPER, PEN = 0.94, 0.12
 SCALE = 3  # page pixels per MNIST pixel: digits about 60 pixels tall
 HEIGHT = 20 * SCALE  # a digit's height on the page
-FLOOR, MEAN_FLOOR, WRONG_CEILING = 0.95, 0.97, 0.005  # every condition, their mean, sure & wrong
-CONFIDENT = 0.9
 
 
 @dataclass
@@ -322,9 +310,6 @@ CONDITIONS: dict[str, Condition] = {
 }
 
 
-# ------------------------------------------------------------------------------ measuring
-
-
 def numbers(digits: np.ndarray, labels: np.ndarray, count: int, seed: int = 0):
     """`count` numbers of 2 to 10 digits, drawn without repeating a digit until all are used."""
     rng = np.random.default_rng(seed)
@@ -336,152 +321,3 @@ def numbers(digits: np.ndarray, labels: np.ndarray, count: int, seed: int = 0):
         chosen = order[at:at + n]
         at += n
         yield digits[chosen], labels[chosen]
-
-
-def digit_share(read: str, truth: str) -> float:
-    """The share of the true number's characters read right, in order."""
-    matcher = difflib.SequenceMatcher(None, read, truth, autojunk=False)
-    return sum(block.size for block in matcher.get_matching_blocks()) / len(truth)
-
-
-def measure(model, digits, labels, count: int, conditions: dict[str, Condition] = CONDITIONS,
-            seed: int = 0, min_confidence: float | None = None) -> list[dict]:
-    """Per condition: exact numbers, digits right, numbers with a "?", and numbers read wrong
-    with confidence of at least 90%."""
-    from tqdm.auto import tqdm
-
-    from digitlab import numbers as reader
-    from digitlab.preprocess import NoDigitFound
-
-    sure = reader.MIN_CONFIDENCE if min_confidence is None else min_confidence
-    rows = []
-    for name, render in tqdm(conditions.items(), desc="conditions", unit="condition"):
-        rng = np.random.default_rng(seed)
-        exact = share = unsure = wrong = 0
-        for ds, ys in numbers(digits, labels, count, seed):
-            picture, truth = render(ds, ys, rng)
-            try:
-                got = reader.read(model, picture, min_confidence=sure)
-                text, confidence = got.text, got.confidence
-            except NoDigitFound:
-                text, confidence = "", 0.0
-            exact += text == truth
-            share += digit_share(text, truth)
-            unsure += "?" in text
-            wrong += text != truth and "?" not in text and confidence >= CONFIDENT
-        rows.append({"condition": name, "numbers": count, "exact": exact / count,
-                     "digits": share / count, "unsure": unsure / count,
-                     "confidently_wrong": wrong / count})
-    return rows
-
-
-def ceiling(model, digits, labels, count: int, seed: int = 0,
-            min_confidence: float | None = None) -> tuple[float, float]:
-    """The shares of the grid's numbers whose every digit the model reads right and surely
-    enough not to answer "?", and right at all, when it reads each digit alone as MNIST gives it
-    (no page, no photo, no cutting, the reader's second look included): a photo and a cut
-    seldom make a digit easier to read, so about the most any condition can read exactly, with
-    this threshold for "?" and with none."""
-    from digitlab import data, predict
-    from digitlab import numbers as reader
-
-    sure = reader.MIN_CONFIDENCE if min_confidence is None else min_confidence
-    right = surely = 0
-    for ds, ys in numbers(digits, labels, count, seed):
-        read = reader.second_look(model, [(p, None, 1.0) for p in predict.classify(
-            model, data.scale(ds))])
-        hits = [int(probs.argmax()) == y for (probs, _, _), y in zip(read, ys, strict=True)]
-        right += all(hits)
-        surely += all(hits) and min(confidence for _, _, confidence in read) >= sure
-    return surely / count, right / count
-
-
-def examples(model, digits, labels, conditions: dict[str, Condition] = CONDITIONS, seed: int = 0):
-    """A figure of one number under every condition, with the boxes the reader found."""
-    import matplotlib.pyplot as plt
-
-    from digitlab import numbers as reader
-    from digitlab.pictures import grey_image
-    from digitlab.plots import boxes
-    from digitlab.preprocess import NoDigitFound
-
-    ds, ys = next(numbers(digits, labels, 1, seed))
-    columns = 3
-    rows = -(-len(conditions) // columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(5 * columns, 1.9 * rows))
-    for ax in axes.ravel():
-        ax.axis("off")
-    for ax, (name, render) in zip(axes.ravel(), conditions.items(), strict=False):
-        picture, truth = render(ds, ys, np.random.default_rng(seed))
-        upright = grey_image(picture, side=10_000)  # as the reader sees it, at full size
-        try:
-            got = reader.read(model, picture)
-            said, found, chars = got.text, [g.box for g in got.glyphs], got.text
-        except NoDigitFound:
-            said, found, chars = "(nothing found)", [], None
-        boxes(ax, upright, found, chars, f"{name}: {said}"
-              + ("" if said == truth else f" (is {truth})"))
-        ax.title.set_fontsize(9)
-    fig.suptitle("One number of MNIST digits under every condition, with the boxes "
-                 "digitlab.numbers found (orange: answered ?)")
-    fig.tight_layout()
-    return fig
-
-
-def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m tools.numbers", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--split", choices=["test", "validation"], default="validation",
-                   help="numbers of the validation digits (to tune on, the default) or of the "
-                        "test digits (to report, once)")
-    p.add_argument("--count", type=int, default=200, help="numbers per condition (default 200)")
-    p.add_argument("--only", nargs="+", choices=list(CONDITIONS), metavar="CONDITION",
-                   help="just these conditions")
-    p.add_argument("--min-confidence", type=float, default=None,
-                   help="try another threshold for '?' (default: digitlab.numbers')")
-    p.add_argument("--json", type=Path, default=None,
-                   help="default: bench-results/numbers-SPLIT.json")
-    p.add_argument("--figure", type=Path, default=None,
-                   help="also save a picture of one number under every condition here")
-    args = p.parse_args(argv)
-    from digitlab import pretrained
-
-    digits, labels = split_digits(args.split)
-    model = pretrained.load()
-    chosen = {k: CONDITIONS[k] for k in args.only} if args.only else CONDITIONS
-    start = time.perf_counter()
-    rows = measure(model, digits, labels, args.count, chosen,
-                   min_confidence=args.min_confidence)
-    print(f"{args.count} numbers of 2-10 {args.split} digits per condition, "
-          f"{time.perf_counter() - start:.0f} s\n")
-    print("| condition | exact numbers | digits right | answered ? | wrong, ≥ 90% sure |")
-    print("|---|---|---|---|---|")
-    for row in rows:
-        print(f"| {row['condition']} | {row['exact']:.1%} | {row['digits']:.1%} "
-              f"| {row['unsure']:.1%} | {row['confidently_wrong']:.1%} |")
-    mean = float(np.mean([row["exact"] for row in rows]))
-    print(f"| **mean** | **{mean:.1%}** | | | |")
-    best, unasked = ceiling(model, digits, labels, args.count,
-                            min_confidence=args.min_confidence)
-    print(f"\nthe digit model's ceiling, each digit read alone as MNIST gives it: {best:.1%} of "
-          f"these numbers read with every digit right and sure, {unasked:.1%} with every digit "
-          "right if no digit were ever answered ?")
-    missed = [row["condition"] for row in rows
-              if row["exact"] < FLOOR or row["confidently_wrong"] > WRONG_CEILING]
-    met = not missed and mean >= MEAN_FLOOR
-    print(f"\nfloors ({FLOOR:.0%} exact each, mean {MEAN_FLOOR:.0%}, at most "
-          f"{WRONG_CEILING:.1%} confidently wrong): "
-          f"{'met' if met else 'missed: ' + ', '.join(missed or ['mean'])}")
-    out = args.json or Path(f"bench-results/numbers-{args.split}.json")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"date": time.strftime("%Y-%m-%d"), "split": args.split,
-                               "count": args.count, "rows": rows, "mean": mean,
-                               "ceiling": best, "ceiling_without_question_marks": unasked,
-                               "floors_met": met}, indent=2))
-    if args.figure:
-        examples(model, digits, labels, chosen).savefig(args.figure, dpi=70)
-    return 0 if met else 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())
