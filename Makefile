@@ -12,7 +12,7 @@ endif
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: lab solutions lab-sources test test-fast lint data doctor bench tflite docs lessons constraints clean
+.PHONY: lab solutions lab-sources test test-fast lint data doctor bench tflite docs results lessons constraints clean
 
 # constraints.txt pins every package to the version the tests and the shipped weights were made
 # with; pyproject.toml keeps the lower bounds that a plain `pip install` honours.
@@ -75,8 +75,16 @@ bench: $(BIN)/digitlab
 tflite: $(BIN)/digitlab
 	$(BIN)/python -m tools.train_shipped --export
 
-# The README's lessons table, written from the notebooks' titles and docs/lessons.json.
+# The generated pages: README's lessons table (from the notebooks' titles and docs/lessons.json)
+# and docs/results.md (from the measurements saved in docs/results/).
 docs: $(BIN)/digitlab
+	$(BIN)/python -m tools.docs
+
+# Every measurement docs/results.md shows, taken again (about an hour on a 2-core CPU), then the
+# page written from them. A measurement that misses its floors says so and the rest go on.
+results: $(BIN)/digitlab
+	$(BIN)/python -m tools.results | while read -r command; do \
+		echo "$$command"; $(BIN)/$$command || echo "(exit $$?: see above)"; done
 	$(BIN)/python -m tools.docs
 
 # Every notebook in full mode, timed, with the figures each one reports, checked against each

@@ -7,7 +7,7 @@ from helpers import REAL_DATA, needs_real_mnist, write_idx
 
 from digitlab import data, recipes
 from digitlab._tf import keras
-from tools import bench, bench_reader
+from tools import bench, bench_reader, bench_training
 
 pytestmark = pytest.mark.slow
 
@@ -68,21 +68,23 @@ def test_everything_quick_on_real_mnist(tmp_path, monkeypatch, capsys):
 @needs_real_mnist
 def test_a_real_run_trains_in_a_worker_process_of_its_own(monkeypatch):
     monkeypatch.setenv(data.DATA_ENV, str(REAL_DATA))
-    monkeypatch.setattr(bench, "train_recipe", None)  # nothing may train in this process
-    row = bench.train_in_worker("lenet", "digitlab", 0, quick=True)
+    monkeypatch.setattr(bench_training, "train_recipe", None)  # nothing may train in this process
+    row = bench_training.train_in_worker("lenet", "digitlab", 0, quick=True)
     assert row["network"] == "LeNet" and len(row["curve"]) == 1 and row["peak_memory_mb"] > 50
 
 
 def test_time_to_target():
     curve = [(1.0, 0.9), (2.0, 0.97), (3.0, 0.99)]
-    assert bench._time_to(0.97, curve) == 2.0 and bench._time_to(0.995, curve) is None
+    assert bench_training._time_to(0.97, curve) == 2.0
+    assert bench_training._time_to(0.995, curve) is None
 
 
 def test_the_classic_recipes_are_the_tutorials():
-    assert list(bench.CLASSIC) == list(bench.TRAINING) == list(recipes.RECIPES)  # one key scheme
-    lenet, raw = bench.CLASSIC["lenet"], bench.CLASSIC["raw_mlp"]
+    classic = bench_training.CLASSIC
+    assert list(classic) == list(bench_training.TRAINING) == list(recipes.RECIPES)  # one key scheme
+    lenet, raw = classic["lenet"], classic["raw_mlp"]
     assert (lenet.batch_size, lenet.epochs, lenet.peak_lr, lenet.schedule) == (16, 5, 1e-3, False)
     assert (raw.batch_size, raw.steps, raw.peak_lr) == (128, 1000, 1e-4)
-    assert [layer.units for layer in bench.CLASSIC["mlp"].build().layers[1:]] == [256, 128, 64, 10]
-    deep = bench.CLASSIC["deep_cnn"]
+    assert [layer.units for layer in classic["mlp"].build().layers[1:]] == [256, 128, 64, 10]
+    deep = classic["deep_cnn"]
     assert deep.total_steps() == 10_000 and isinstance(deep.optimizer(), keras.optimizers.SGD)

@@ -1,6 +1,8 @@
-"""`python -m tools.docs` (`make docs`): write the README's lessons table from what it states:
-each notebook's title (its first heading) and its last full-mode run (docs/lessons.json, which
-`make lessons` records). `--check` changes nothing and fails if the README is out of date.
+"""`python -m tools.docs` (`make docs`): write the pages generated from what they state: the
+README's lessons table, from each notebook's title (its first heading) and its last full-mode
+run (docs/lessons.json, which `make lessons` records), and docs/results.md, from the
+measurements saved in docs/results/ (`tools.results`). `--check` changes nothing and fails if
+a page is out of date.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from pathlib import Path
 
 import nbformat
 
+from tools import results
 from tools.run_lessons import RECORD, short
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,17 +44,24 @@ def written(readme: str) -> str:
     return f"{before}{START}\n{lessons_table()}\n{END}{after}"
 
 
+def pages() -> dict[Path, str]:
+    """Each generated page, as it should read."""
+    return {README: written(README.read_text()), results.PAGE: results.page()}
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m tools.docs", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--check", action="store_true", help="fail if README.md is out of date")
+    p.add_argument("--check", action="store_true", help="fail if a page is out of date")
     args = p.parse_args(argv)
-    now, wanted = README.read_text(), written(README.read_text())
+    stale = [path for path, text in pages().items()
+             if not path.exists() or path.read_text() != text]
     if args.check:
-        if now != wanted:
-            print("README.md's lessons table is out of date: run `make docs`", file=sys.stderr)
-        return int(now != wanted)
-    README.write_text(wanted)
+        for path in stale:
+            print(f"{path.relative_to(ROOT)} is out of date: run `make docs`", file=sys.stderr)
+        return int(bool(stale))
+    for path, text in pages().items():
+        path.write_text(text)
     return 0
 
 
