@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-from digitlab.config import MIN_CONFIDENCE
+from digitlab.config import READER
 
 
 def cmd_data(args: argparse.Namespace) -> int:
@@ -102,7 +102,7 @@ def _read(model, path: str, number: bool, min_confidence: float | None):
             model = pretrained.reader()
         if number:
             return _read_number(model, path, min_confidence)
-        return _read_digit(model, path, MIN_CONFIDENCE if min_confidence is None
+        return _read_digit(model, path, READER.min_confidence if min_confidence is None
                            else min_confidence)
     except Exception as e:  # noqa: BLE001  one picture's fault never stops the batch
         said = str(e) if isinstance(e, (ImageError, NoDigitFound)) else (
@@ -129,7 +129,7 @@ def _read_number(model, path: str, min_confidence: float | None
     note if some digit was not read surely enough."""
     from digitlab import number
 
-    sure = MIN_CONFIDENCE if min_confidence is None else min_confidence
+    sure = READER.min_confidence if min_confidence is None else min_confidence
     reading = number.read(model, path, min_confidence=sure)
     notes = []
     if "?" in reading.text:
@@ -219,7 +219,7 @@ def parser() -> argparse.ArgumentParser:
                          "(default: this machine's CPUs, at most 4)")
     predict.add_argument("--min-confidence", type=_share, default=None, metavar="P",
                          help="answer ? for a digit read with less confidence than P (0 to 1; "
-                         f"default {MIN_CONFIDENCE}, chosen on validation digits); such a "
+                         f"default {READER.min_confidence}, chosen on validation digits); such a "
                          "file counts as not read")
     predict.set_defaults(run=cmd_predict)
     student = sub.add_parser("student", help="write student versions of notebooks: solutions "

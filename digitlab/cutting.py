@@ -11,18 +11,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy import ndimage
 
+from digitlab.config import READER
+
 if TYPE_CHECKING:  # for the annotations alone: numbers imports this module
     from digitlab.number import Candidate
     from digitlab.page import Piece
 
-WIDE_COST = 20.0  # a reading's cost per digit height a digit is wider than it is tall
-SHORT_COST = 10.0  # and per digit height it is shorter than 0.7 of the row's digits
-CUT_COST = 1.0  # a split's cost per stroke beyond the first that its cut goes through
-SPLIT_COST = 1.0  # and per quarter digit height the piece is narrower than so many digits,
-PAIR_WIDTH = 1.2  # where two digits side by side are this many digit heights wide
-REACH = 0.7  # a cut is looked for up to this share of a digit's width either side of even,
-SLICES = 6  # in this many slices of that span (two for a piece cut in three or four), each
-SLICES_MORE = 2  # with its own least-ink seam; and one seam across the middle
 
 
 def _ink(amount: np.ndarray, labels: np.ndarray, members: list[Piece], left: int, right: int
@@ -75,8 +69,8 @@ def _cuts(solid: np.ndarray, parts: int) -> list[list[np.ndarray]]:
     options = []
     for k in range(1, parts):
         centre = k * step
-        slices = SLICES if parts == 2 else SLICES_MORE
-        edges = centre + np.linspace(-REACH, REACH, slices + 1) * step
+        slices = READER.slices if parts == 2 else READER.slices_more
+        edges = centre + np.linspace(-READER.reach, READER.reach, slices + 1) * step
         windows = [*zip(edges[:-1], edges[1:], strict=True),
                    (centre - 0.3 * step, centre + 0.3 * step)]
         seams = [_seam(solid, max(1, int(lo)), min(width - 1, int(hi)))
@@ -110,8 +104,8 @@ def _shape_cost(box: tuple[int, int, int, int], height: float) -> float:
     """Digits are seldom wider than they are tall, nor much shorter than their neighbours: a
     reading that needs such a digit pays for it."""
     left, top, right, bottom = box
-    return (WIDE_COST * max(0.0, (right - left) / height - 1.0)
-            + SHORT_COST * max(0.0, 0.7 - (bottom - top) / height))
+    return (READER.wide_cost * max(0.0, (right - left) / height - 1.0)
+            + READER.short_cost * max(0.0, 0.7 - (bottom - top) / height))
 
 
 def joins(cands: list[Candidate], amount: np.ndarray, labels: np.ndarray, height: float):
@@ -142,9 +136,9 @@ def splits(i: int, whole: tuple, height: float):
             inks = [_part(*whole, a, b) for a, b in zip(edges, edges[1:], strict=False)]
             if any(k is None for k in inks):
                 continue
-            cost = CUT_COST * sum(max(0.0, _crossed(solid, c, stroke) - 1) for c in cut)
+            cost = READER.cut_cost * sum(max(0.0, _crossed(solid, c, stroke) - 1) for c in cut)
             # too narrow to hold that many digits side by side
-            cost += SPLIT_COST * max(0.0, PAIR_WIDTH * parts / 2 * height
+            cost += READER.split_cost * max(0.0, READER.pair_width * parts / 2 * height
                                      - (right - left)) / (0.25 * height)
             ways.append((i, i + 1, cost + sum(_shape_cost(box, height) for _, box in inks), inks))
     return ways

@@ -28,21 +28,11 @@ from PIL import Image
 from scipy import ndimage
 
 from digitlab import cutting, pictures, predict, preprocess
-from digitlab.config import MIN_CONFIDENCE  # below it a digit reads "?"
+from digitlab.config import READER
 from digitlab.page import Piece, find_ink, groups, left_out, level, others
 from digitlab.preprocess import NoDigitFound
 
 _HELPER = ThreadPoolExecutor(1, thread_name_prefix="digit-networks")  # see `_score`
-SIDE = 384  # working resolution: digits of a ten-digit number across the photo keep 30+ pixels
-SECOND_LOOK = 0.99  # digits read less surely than this are read again, moved a pixel each way
-MIN_HEIGHT = 32  # digits shorter than this at that size are looked at again, closer,
-MAX_SIDE = 2048  # up to this size
-ROW_SHORT = 48  # a long thin picture (a row cropped tight) keeps this many pixels across
-SPLIT_WIDTH = 0.8  # pieces wider than this many digit heights may hold two or more digits
-MAX_SPLIT = 12  # pieces of a row tried cut, the most doubtful first: a busy page stays quick
-NARROW = 0.5  # pieces wider than this many digit heights that look like no one digit are cut
-WHOLE_POWER = 0.08  # a digit of a contested cut is no surer than this power of its being one
-# whole digit: one the one-digit network gives less than 1% reads "?"
 
 
 @dataclass
@@ -171,14 +161,14 @@ def best_reading(model, one_digit, cands: list[Candidate], amount, labels, heigh
     unsure, or not looking like one whole digit. [(prediction, box, agreement)] left to right,
     where the agreement is the share of the evidence its reading holds among all the ways to
     read those candidates (`_agreement`): two cuts that read a digit differently leave neither
-    sure; where cuts competed, it is no more than `WHOLE_POWER` of the digit's being whole."""
+    sure; where cuts competed, it is no more than `READER.whole_power` of its being whole."""
     whole = cutting.joins(cands, amount, labels, height)
     scored = _score(model, one_digit, whole, height)
     doubtful = sorted((got[0][0].confidence * got[0][2], i, inks[0])
                       for (i, j, _, inks), (_, _, _, got) in zip(whole, scored, strict=True)
                       if j == i + 1 and _doubtful(inks[0][1], got[0][0].confidence, got[0][2],
                                                   height))
-    chosen = sorted(doubtful[:MAX_SPLIT], key=lambda d: d[1])  # back in reading order
+    chosen = sorted(doubtful[:READER.max_split], key=lambda d: d[1])  # back in reading order
     scored += _score(model, one_digit, [way for _, i, ink in chosen
                                         for way in cutting.splits(i, ink, height)], height)
     evidence = {}  # (first, end) -> {text: the score of its best way}
@@ -193,7 +183,7 @@ def best_reading(model, one_digit, cands: list[Candidate], amount, labels, heigh
             if j == end and i in best:
                 text = "".join(str(p.digit) for p, _, _ in got)
                 glyphs = [(p, box, min(_agreement(evidence[i, j], text, k),
-                                       w ** WHOLE_POWER if len(evidence[i, j]) > 1 else 1.0))
+                                       w ** READER.whole_power if len(evidence[i, j]) > 1 else 1.0))
                           for k, (p, box, w) in enumerate(got)]
                 options.append((best[i][0] + score, best[i][1] + glyphs))
         if options:
@@ -212,11 +202,11 @@ def _agreement(texts: dict[str, float], text: str, k: int) -> float:
 
 def second_look(model, read: list) -> list:
     """Each digit's probabilities and confidence: no more than its cut's agreement, and for a
-    digit read with less than SECOND_LOOK confidence, its readings moved a pixel each way,
+    digit read with less than READER.second_look confidence, its readings moved a pixel each way,
     averaged. A digit that reads differently when moved a pixel was never sure (on validation
     digits this halves the wrong answers given with 90% confidence or more).
     [(probabilities, box, confidence)]."""
-    unsure = [i for i, (p, _, _) in enumerate(read) if p.confidence < SECOND_LOOK]
+    unsure = [i for i, (p, _, _) in enumerate(read) if p.confidence < READER.second_look]
     moved = [np.roll(read[i][0].image, step, axis) for i in unsure
              for step, axis in ((1, 0), (-1, 0), (1, 1), (-1, 1))]
     again = iter(predict.classify(model, np.stack(moved)) if moved else [])
@@ -234,8 +224,8 @@ def _doubtful(box: tuple, confidence: float, whole: float, height: float) -> boo
     """Whether ink read as one digit might hold more: wider than a digit, or wide enough for
     two narrow ones and read without conviction, or not looking like one digit."""
     width = box[2] - box[0]
-    return width > height or (width > SPLIT_WIDTH * height and confidence < 0.9) or (
-        width > NARROW * height and whole < 0.5)
+    return width > height or (width > READER.split_width * height and confidence < 0.9) or (
+        width > READER.narrow * height and whole < 0.5)
 
 
 class Row(NamedTuple):
@@ -264,7 +254,7 @@ def candidates(amount, clean, labels, found, height: float) -> Row:
                left_out(found, row, height))
 
 
-def read(model, source, min_confidence: float = MIN_CONFIDENCE, steps: bool = False,
+def read(model, source, min_confidence: float = READER.min_confidence, steps: bool = False,
          one_digit=None) -> Reading:
     """Read the handwritten number in a picture (path, file contents, PIL image or array) with
     the digit network `model`, asking `one_digit` (default: the shipped one) which pieces are
@@ -273,11 +263,12 @@ def read(model, source, min_confidence: float = MIN_CONFIDENCE, steps: bool = Fa
         from digitlab import pretrained
 
         one_digit = pretrained.one_digit()
-    picture = pictures.open_picture(source, MAX_SIDE, ROW_SHORT)  # once, at the closest look
-    grey = _smaller(picture.grey, SIDE)
+    # opened once, at the closest look it may need
+    picture = pictures.open_picture(source, READER.max_side, READER.row_short)
+    grey = _smaller(picture.grey, READER.side)
     amount, mask, clean, labels, found, height = find_ink(grey)
-    if height < MIN_HEIGHT and max(grey.shape) >= SIDE:  # small on a big page: look closer
-        grey = _smaller(picture.grey, round(max(grey.shape) * MIN_HEIGHT / height))
+    if height < READER.min_height and max(grey.shape) >= READER.side:  # small on a big page
+        grey = _smaller(picture.grey, round(max(grey.shape) * READER.min_height / height))
         amount, mask, clean, labels, found, height = find_ink(grey)
     levelled, labels, height, tilt, cands, missed = candidates(amount, clean, labels, found,
                                                               height)
@@ -310,8 +301,8 @@ def read(model, source, min_confidence: float = MIN_CONFIDENCE, steps: bool = Fa
 
 def _smaller(grey: np.ndarray, side: int) -> np.ndarray:
     """`grey` box-averaged to `side` pixels on its longer side, if it is longer (a long thin
-    picture, to as many as keep `ROW_SHORT` across)."""
-    side = pictures.longer_side(grey.shape, side, ROW_SHORT)
+    picture, to as many as keep `READER.row_short` across)."""
+    side = pictures.longer_side(grey.shape, side, READER.row_short)
     if max(grey.shape) <= side:
         return grey
     size = pictures.within(grey.shape[::-1], side)

@@ -10,6 +10,7 @@ from helpers import REAL_DATA, needs_real_mnist
 from PIL import Image, ImageDraw
 
 from digitlab import cutting, number, pretrained
+from digitlab.config import READER
 from tools import number_grid as grid
 from tools import number_pages as pages
 
@@ -206,7 +207,7 @@ def test_boxes_are_left_to_right_in_the_pictures_own_pixels(model, clean):
     lefts = [g.box[0] for g in reading.glyphs]
     assert lefts == sorted(lefts)
     assert all(0 <= g.box[0] < g.box[2] <= picture.shape[1] for g in reading.glyphs)
-    assert all(number.MIN_CONFIDENCE <= g.confidence <= 1 for g in reading.glyphs)
+    assert all(READER.min_confidence <= g.confidence <= 1 for g in reading.glyphs)
 
 
 @needs_real_mnist
@@ -351,7 +352,7 @@ def test_a_busy_page_tries_only_so_many_pieces_cut(monkeypatch):
 
     monkeypatch.setattr(cutting, "splits", counted)
     reading = number.read(pretrained.reader(), page)
-    assert 0 < len(cut) <= number.MAX_SPLIT < 37  # 37 pieces were doubtful
+    assert 0 < len(cut) <= READER.max_split < 37  # 37 pieces were doubtful
     assert not reading.complete  # blocks are no digits: "?" where it is unsure
 
 

@@ -182,7 +182,7 @@ def test_cli_number(tmp_path, run_cli):
 
 def test_cli_number_shows_each_digits_confidence_and_refuses_unsure_ones(tmp_path, run_cli):
     """Letters, not digits: every digit's confidence shows; unsure ones answer ? (by default
-    below digitlab.config.MIN_CONFIDENCE) and the file counts as not read."""
+    below digitlab.config.READER.min_confidence) and the file counts as not read."""
     from PIL import ImageFont
 
     letters = Image.new("L", (420, 160), 255)
@@ -287,7 +287,7 @@ def test_jobs_must_be_a_whole_number_of_processes(run_cli, files):
 def test_one_digit_read_unsurely_answers_a_question_mark_as_a_number_does(tmp_path, run_cli):
     """Blobs are no digit: plain `predict` read them as a 2 at 45% and said nothing; now it
     answers ? below the reader's MIN_CONFIDENCE, and the exit status says not all was read."""
-    from digitlab.config import MIN_CONFIDENCE
+    from digitlab.config import READER
 
     rng = np.random.default_rng(1)
     blobs = Image.new("L", (300, 300), 230)
@@ -295,7 +295,7 @@ def test_one_digit_read_unsurely_answers_a_question_mark_as_a_number_does(tmp_pa
         (x, y), r = rng.integers(60, 220, 2), rng.integers(10, 40)
         ImageDraw.Draw(blobs).ellipse([x - r, y - r, x + r, y + r], fill=30)
     blobs.save(tmp_path / "blobs.png")
-    assert predict.predict(pretrained.reader(), blobs).confidence < MIN_CONFIDENCE
+    assert predict.predict(pretrained.reader(), blobs).confidence < READER.min_confidence
     unsure = run_cli(str(tmp_path / "blobs.png"))
     assert unsure.returncode == 1 and unsure.stdout.split("\t")[1] == "?"
     assert "not sure enough" in unsure.stderr

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from digitlab.config import READER
 from tools.conditions import split_digits
 from tools.number_pages import CONDITIONS, Condition, numbers
 
@@ -41,7 +42,7 @@ def measure(model, digits, labels, count: int, conditions: dict[str, Condition] 
     from digitlab import number as reader
     from digitlab.preprocess import NoDigitFound
 
-    sure = reader.MIN_CONFIDENCE if min_confidence is None else min_confidence
+    sure = READER.min_confidence if min_confidence is None else min_confidence
     rows = []
     for name, render in tqdm(conditions.items(), desc="conditions", unit="condition"):
         rng = np.random.default_rng(seed)
@@ -73,7 +74,7 @@ def ceiling(model, digits, labels, count: int, seed: int = 0,
     from digitlab import data, predict
     from digitlab import number as reader
 
-    sure = reader.MIN_CONFIDENCE if min_confidence is None else min_confidence
+    sure = READER.min_confidence if min_confidence is None else min_confidence
     right = surely = 0
     for ds, ys in numbers(digits, labels, count, seed):
         read = reader.second_look(model, [(p, None, 1.0) for p in predict.classify(

@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
+from digitlab.config import READER
 from tools.number_pages import HEIGHT, _columns, _touching, photo
 
 WHOLE, STRAY = 0.9, 0.08  # one digit: nearly all of it, hardly any of its neighbour
@@ -69,7 +70,7 @@ def from_number(digits: np.ndarray, rng: np.random.Generator):
     from digitlab.page import find_ink
 
     sheets = written(digits, rng)
-    grey = pictures.grey_image(photo(np.max(sheets, axis=0)), side=number.SIDE)
+    grey = pictures.grey_image(photo(np.max(sheets, axis=0)), side=READER.side)
     size = grey.shape[::-1]
     amount, _, clean, labels, found, height = find_ink(grey)
     levelled, labels, height, tilt, cands, _ = number.candidates(amount, clean, labels, found,
