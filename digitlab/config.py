@@ -49,19 +49,3 @@ def is_quick() -> bool:
 def pick(full, quick):
     """`full` in the full lesson, `quick` in quick mode: `epochs = pick(full=10, quick=1)`."""
     return quick if is_quick() else full
-
-
-QUICK_BANNER = (
-    "**Quick mode is on** (`DIGITLAB_QUICK` is set): every training run below is cut short, so "
-    "its accuracies and timings are a smoke test, not the lesson's; a figure quoted in the "
-    "text is the full lesson's. For the full lesson, unset `DIGITLAB_QUICK` and restart the "
-    "kernel.")
-
-
-def show_mode() -> None:
-    """In quick mode, a banner saying so at the top of a notebook; in the full lesson, nothing."""
-    if not is_quick():
-        return
-    from IPython.display import Markdown, display
-
-    display(Markdown(f"> ⚠️ {QUICK_BANNER}"))

@@ -1,22 +1,94 @@
-"""Ways to read a run of digit candidates (`number.Candidate`): each whole, two or three
-narrow neighbours joined into one digit (a digit in pieces), or a wide piece cut into 2-4 digits
-along least-ink seams; each way with its cost, for `number.best_reading` to score with the
-networks.
+"""Steps 5 and 6 of `number.read`: the levelled row's pieces as candidates for characters
+(`candidates`: pieces that share their columns are one, a dot low in the row is ".", a short bar
+before it "-"), and the ways to read a run of digit candidates: each whole, two or three narrow
+neighbours joined into one digit (a digit in pieces), or a wide piece cut into 2-4 digits along
+least-ink seams; each way with its cost, for `number.best_reading` to score with the networks.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from scipy import ndimage
 
 from digitlab.config import READER
+from digitlab.page import Piece, groups, left_out, level, others
 
-if TYPE_CHECKING:  # for the annotations alone: numbers imports this module
-    from digitlab.number import Candidate
-    from digitlab.page import Piece
 
+@dataclass
+class Candidate:
+    """Ink that may be one character: its pieces, its columns in the levelled picture, what
+    it looks like ("digit", "." or "-")."""
+
+    members: list[Piece]
+    kind: str = "digit"
+
+    @property
+    def left(self) -> int:
+        return min(p.left for p in self.members)
+
+    @property
+    def right(self) -> int:
+        return max(p.right for p in self.members)
+
+
+def mark(members: list[Piece], row_top: float, row_bottom: float, height: float) -> str:
+    """"." for a dot low in the row, "-" for a short bar across its middle, "digit" for what
+    may be (part of) a digit, "small" for what may be a digit written small, "" for a speck
+    to drop."""
+    p = members[0]
+    if len(members) > 1 or p.height >= 0.55 * height:  # on a digit, or as tall as one
+        return "digit"
+    share = ((p.top + p.bottom) / 2 - row_top) / max(row_bottom - row_top, 1)  # 0 top, 1 bottom
+    if p.width >= 1.8 * p.height and p.height <= 0.35 * height \
+            and 0.25 * height <= p.width <= 1.3 * height and 0.25 <= share <= 0.8:
+        return "-"  # a bar, not a flat digit written small
+    if max(p.width, p.height) <= 0.35 * height and p.width <= 2.5 * p.height and share >= 0.7:
+        return "."
+    if max(p.width, p.height) >= 0.4 * height:
+        return "small"  # a digit written small, if it stands between digits
+    return ""  # a speck, a printed letter, a stray mark
+
+
+def _keep_marks_in_place(cands: list[Candidate], height: float) -> list[Candidate]:
+    """A "." or a small digit only between digits, and a "-" only just before the first digit
+    (less than a digit's height before it); elsewhere they are specks or stray marks."""
+    digits = [i for i, c in enumerate(cands) if c.kind == "digit"]
+    if not digits:
+        return []
+    first, last = digits[0], digits[-1]
+    kept = [c for i, c in enumerate(cands) if c.kind == "digit"
+            or (c.kind in (".", "small") and first < i < last)
+            or (c.kind == "-" and i == first - 1 and cands[first].left - c.right < height)]
+    return [Candidate(c.members) if c.kind == "small" else c for c in kept]
+
+
+class Row(NamedTuple):
+    """Steps 4 and 5's result: the ink levelled, its pieces' labels, the digits' height, the
+    angle turned, the row's candidates for characters, left to right, and the digit-sized
+    pieces on its line that it left out."""
+
+    levelled: np.ndarray
+    labels: np.ndarray
+    height: float
+    tilt: float
+    cands: list[Candidate]
+    left_out: list[Piece]
+
+
+def candidates(amount, clean, labels, found, height: float) -> Row:
+    """Steps 4 and 5: the row levelled and cut into candidates for characters."""
+    levelled, labels, found, height, row, tilt = level(np.where(clean, amount, 0), labels,
+                                                       found, height)
+    row_top = float(np.median([p.top for p in row]))
+    row_bottom = float(np.median([p.bottom for p in row]))
+    cands = [Candidate(members, mark(members, row_top, row_bottom, height))
+             for members in groups(row, others(found, row), height)]
+    return Row(levelled, labels, height, tilt,
+               _keep_marks_in_place([c for c in cands if c.kind], height),
+               left_out(found, row, height))
 
 
 def _ink(amount: np.ndarray, labels: np.ndarray, members: list[Piece], left: int, right: int

@@ -1,9 +1,28 @@
-"""A lesson's headline figures: `report(test_accuracy=0.981, target=0.98)` shows them as a small
-table and tags them, so `python -m tools.run_lessons` can collect every notebook's figures."""
+"""What every lesson calls: `start_lesson()` first, and `report(test_accuracy=0.981,
+target=0.98)` for its headline figures, shown as a small table and tagged, so that
+`python -m tools.run_lessons` can collect every notebook's figures."""
 
 from __future__ import annotations
 
+from digitlab.config import is_quick
+from digitlab.quiet import start_tensorflow
+
 MIME = "application/vnd.digitlab.report+json"
+QUICK_BANNER = (
+    "**Quick mode is on** (`DIGITLAB_QUICK` is set): every training run below is cut short, so "
+    "its accuracies and timings are a smoke test, not the lesson's; a figure quoted in the "
+    "text is the full lesson's. For the full lesson, unset `DIGITLAB_QUICK` and restart the "
+    "kernel.")
+
+
+def start_lesson() -> None:
+    """A lesson's first call: TensorFlow loaded now, quietly and with oneDNN (before any import
+    loads it as it is), and in quick mode a banner that says so."""
+    start_tensorflow()
+    if is_quick():
+        from IPython.display import Markdown, display
+
+        display(Markdown(f"> ⚠️ {QUICK_BANNER}"))
 
 
 def format_figure(name: str, value) -> str:

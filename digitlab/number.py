@@ -3,25 +3,25 @@
 A photo of a number holds more than the number: a shadow and its hard edge, a phone or a hand at
 the border, a form's printed words and boxes, ruled or squared paper, specks. `read` finds the
 handwritten digits among them in steps. `page` holds the first four: the ink against the paper
-around it, lines and frames out, the row of digit-sized pieces, the row levelled. Then, here:
+around it, lines and frames out, the row of digit-sized pieces, the row levelled. `cutting` the
+next two:
 
 5. the row's pieces that share most of their width are one digit (the bar of a 5, a digit cut by
-   a ruled line); a dot low between digits is ".", a short bar before the number "-" (`mark`);
+   a ruled line); a dot low between digits is ".", a short bar before the number "-";
 6. a piece wider than one digit, or one that the one-digit network (`pretrained.one_digit`)
-   says is no one whole digit, is cut along least-ink seams (`cutting`), and every way of
-   reading it is scored by both networks: how surely each piece reads as a digit, and how
-   surely it is one whole digit, not a fragment or two run together (recognition-driven
-   segmentation,
-   `best_reading`); a digit's confidence is capped by how much of the evidence its reading
-   holds (`_agreement`) and, where cuts competed, by how whole it looks; unsure digits get a
-   `second_look`, and below `min_confidence` a digit reads "?".
+   says is no one whole digit, is cut along least-ink seams.
+
+Then, here, every way of reading the row is scored by both networks: how surely each piece
+reads as a digit, and how surely it is one whole digit, not a fragment or two run together
+(recognition-driven segmentation, `best_reading`); a digit's confidence is capped by how much
+of the evidence its reading holds (`_agreement`) and, where cuts competed, by how whole it
+looks; unsure digits get a `second_look`, and below `min_confidence` a digit reads "?".
 """
 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
 import numpy as np
 from PIL import Image
@@ -29,7 +29,7 @@ from scipy import ndimage
 
 from digitlab import cutting, pictures, predict, preprocess
 from digitlab.config import READER
-from digitlab.page import Piece, find_ink, groups, left_out, level, others
+from digitlab.page import find_ink
 from digitlab.preprocess import NoDigitFound
 
 _HELPER = ThreadPoolExecutor(1, thread_name_prefix="digit-networks")  # see `_score`
@@ -64,54 +64,6 @@ class Reading:
     def confidence(self) -> float:
         """The least sure digit's confidence (a number is as sure as its weakest digit)."""
         return min((g.confidence for g in self.glyphs if g.probabilities is not None), default=0)
-
-
-@dataclass
-class Candidate:
-    """Ink that may be one character: its pieces, its columns in the levelled picture, what
-    it looks like ("digit", "." or "-")."""
-
-    members: list[Piece]
-    kind: str = "digit"
-
-    @property
-    def left(self) -> int:
-        return min(p.left for p in self.members)
-
-    @property
-    def right(self) -> int:
-        return max(p.right for p in self.members)
-
-
-def mark(members: list[Piece], row_top: float, row_bottom: float, height: float) -> str:
-    """"." for a dot low in the row, "-" for a short bar across its middle, "digit" for what
-    may be (part of) a digit, "small" for what may be a digit written small, "" for a speck
-    to drop."""
-    p = members[0]
-    if len(members) > 1 or p.height >= 0.55 * height:  # on a digit, or as tall as one
-        return "digit"
-    share = ((p.top + p.bottom) / 2 - row_top) / max(row_bottom - row_top, 1)  # 0 top, 1 bottom
-    if p.width >= 1.8 * p.height and p.height <= 0.35 * height \
-            and 0.25 * height <= p.width <= 1.3 * height and 0.25 <= share <= 0.8:
-        return "-"  # a bar, not a flat digit written small
-    if max(p.width, p.height) <= 0.35 * height and p.width <= 2.5 * p.height and share >= 0.7:
-        return "."
-    if max(p.width, p.height) >= 0.4 * height:
-        return "small"  # a digit written small, if it stands between digits
-    return ""  # a speck, a printed letter, a stray mark
-
-
-def _keep_marks_in_place(cands: list[Candidate], height: float) -> list[Candidate]:
-    """A "." or a small digit only between digits, and a "-" only just before the first digit
-    (less than a digit's height before it); elsewhere they are specks or stray marks."""
-    digits = [i for i, c in enumerate(cands) if c.kind == "digit"]
-    if not digits:
-        return []
-    first, last = digits[0], digits[-1]
-    kept = [c for i, c in enumerate(cands) if c.kind == "digit"
-            or (c.kind in (".", "small") and first < i < last)
-            or (c.kind == "-" and i == first - 1 and cands[first].left - c.right < height)]
-    return [Candidate(c.members) if c.kind == "small" else c for c in kept]
 
 
 def at_row_scale(ink: np.ndarray, height: float) -> np.ndarray:
@@ -152,7 +104,7 @@ def _score(model, one_digit, ways: list, height: float) -> list:
     return scored
 
 
-def best_reading(model, one_digit, cands: list[Candidate], amount, labels, height: float
+def best_reading(model, one_digit, cands: list[cutting.Candidate], amount, labels, height: float
                  ) -> list:
     """The way to read a run of digit candidates that the networks are surest of: the most
     probable (the product of its digits' confidences and of their being whole digits), less
@@ -228,32 +180,6 @@ def _doubtful(box: tuple, confidence: float, whole: float, height: float) -> boo
         width > READER.narrow * height and whole < 0.5)
 
 
-class Row(NamedTuple):
-    """Steps 4 and 5's result: the ink levelled, its pieces' labels, the digits' height, the
-    angle turned, the row's candidates for characters, left to right, and the digit-sized
-    pieces on its line that it left out."""
-
-    levelled: np.ndarray
-    labels: np.ndarray
-    height: float
-    tilt: float
-    cands: list[Candidate]
-    left_out: list[Piece]
-
-
-def candidates(amount, clean, labels, found, height: float) -> Row:
-    """Steps 4 and 5: the row levelled and cut into candidates for characters."""
-    levelled, labels, found, height, row, tilt = level(np.where(clean, amount, 0), labels,
-                                                       found, height)
-    row_top = float(np.median([p.top for p in row]))
-    row_bottom = float(np.median([p.bottom for p in row]))
-    cands = [Candidate(members, mark(members, row_top, row_bottom, height))
-             for members in groups(row, others(found, row), height)]
-    return Row(levelled, labels, height, tilt,
-               _keep_marks_in_place([c for c in cands if c.kind], height),
-               left_out(found, row, height))
-
-
 def read(model, source, min_confidence: float = READER.min_confidence, steps: bool = False,
          one_digit=None) -> Reading:
     """Read the handwritten number in a picture (path, file contents, PIL image or array) with
@@ -270,7 +196,7 @@ def read(model, source, min_confidence: float = READER.min_confidence, steps: bo
     if height < READER.min_height and max(grey.shape) >= READER.side:  # small on a big page
         grey = _smaller(picture.grey, round(max(grey.shape) * READER.min_height / height))
         amount, mask, clean, labels, found, height = find_ink(grey)
-    levelled, labels, height, tilt, cands, missed = candidates(amount, clean, labels, found,
+    levelled, labels, height, tilt, cands, missed = cutting.candidates(amount, clean, labels, found,
                                                               height)
     scale = picture.scale * max(picture.grey.shape) / max(grey.shape)
     glyphs, run = [], []

@@ -5,7 +5,8 @@ import sys
 
 import pytest
 
-from digitlab import is_quick, pick, show_mode
+from digitlab import is_quick, pick
+from digitlab.lessons import start_lesson
 
 
 @pytest.mark.parametrize(("value", "quick"), [("1", True), ("yes", True), ("", False),
@@ -23,13 +24,14 @@ def test_full_lesson_by_default(monkeypatch):
 
 def test_quick_mode_shows_a_banner_and_the_full_lesson_none(monkeypatch):
     shown = []
+    monkeypatch.setattr("digitlab.lessons.start_tensorflow", lambda: None)
     monkeypatch.setattr("IPython.display.display", shown.append)
     monkeypatch.setenv("DIGITLAB_QUICK", "1")
-    show_mode()
+    start_lesson()
     assert len(shown) == 1 and "Quick mode is on" in shown[0].data
     assert "restart the kernel" in shown[0].data
     monkeypatch.setenv("DIGITLAB_QUICK", "0")
-    show_mode()
+    start_lesson()
     assert len(shown) == 1
 
 

@@ -9,7 +9,7 @@ import pytest
 from helpers import REAL_DATA, needs_real_mnist
 from PIL import Image, ImageDraw
 
-from digitlab import cutting, number, pretrained
+from digitlab import cutting, legibility, number, pretrained
 from digitlab.config import READER
 from tools import number_grid as grid
 from tools import number_pages as pages
@@ -255,7 +255,7 @@ def test_the_steps_figure_shows_each_stage_and_the_boxes(model, clean):
     picture, truth = pages.shadow(*digits_of(clean, "2741"), np.random.default_rng(0))
     fig = plots.number_steps(number.read(model, picture, steps=True))
     assert len(fig.axes) == 5 and fig.axes[-1].get_title() == "read: 2741"
-    assert len(fig.axes[-1].patches) == 4 and not plots.glitches(fig)
+    assert len(fig.axes[-1].patches) == 4 and not legibility.glitches(fig)
     plt.close(fig)
 
 

@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from digitlab import plots  # noqa: E402
+from digitlab import legibility, plots  # noqa: E402
 
 RNG = np.random.default_rng(0)
 IMAGES = RNG.integers(0, 256, (12, 28, 28)).astype(np.uint8)
@@ -16,11 +16,12 @@ IMAGES = RNG.integers(0, 256, (12, 28, 28)).astype(np.uint8)
 
 @pytest.fixture(autouse=True)
 def close_figures():
-    """Every figure a test draws must also read well (plots.glitches), then it is closed."""
+    """Every figure a test draws must also read well (legibility.glitches), then it is closed."""
     yield
     try:
         for number in plt.get_fignums():
-            assert not plots.glitches(plt.figure(number)), plots.glitches(plt.figure(number))
+            found = legibility.glitches(plt.figure(number))
+            assert not found, found
     finally:
         plt.close("all")
 
@@ -139,22 +140,22 @@ def test_glitches_names_each_thing_that_makes_a_figure_hard_to_read():
     fig, ax = plt.subplots()
     ax.bar(range(5), [1, 1, 1, 1, 1], label="shares")
     ax.legend(loc="center")
-    assert plots.glitches(fig) == ["a panel: the legend covers data"]
+    assert legibility.glitches(fig) == ["a panel: the legend covers data"]
     fig, ax = plt.subplots()
     ax.plot([1, 2], [0.5, 0.6], "o-")
     ax.set(title="race", xlabel="training steps")
-    assert plots.glitches(fig) == ["race: fractional ticks on 'training steps'"]
+    assert legibility.glitches(fig) == ["race: fractional ticks on 'training steps'"]
     ax.xaxis.get_major_locator().set_params(integer=True)
-    assert plots.glitches(fig) == []
+    assert legibility.glitches(fig) == []
     fig, ax = plt.subplots()
     for name in ("a", "b"):
         ax.errorbar(99, 98, yerr=1, fmt="o", label=name)
-    assert plots.glitches(fig) == ["a panel: points of different series on one spot"]
+    assert legibility.glitches(fig) == ["a panel: points of different series on one spot"]
     fig, ax = plt.subplots()
     ax.text(0, 0, "66.7%")
     ax.text(1, 1, "33.33%")
     ax.tick_params(labelsize=6)
-    assert plots.glitches(fig) == ["a panel: tick labels of 6.0 points",
+    assert legibility.glitches(fig) == ["a panel: tick labels of 6.0 points",
                                    "a panel: tick labels of 6.0 points",
                                    "a panel: percentages written to [1, 2] decimals"]
     plt.close("all")

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "modules.md"
 # Names the package itself re-exports, by the module that holds them.
 REEXPORTED = {"tf": "_tf", "keras": "_tf", "pick": "config", "is_quick": "config",
-              "show_mode": "config", "start_tensorflow": "quiet"}
+              "start_tensorflow": "quiet"}
 
 
 def modules() -> list[str]:

@@ -73,7 +73,7 @@ def from_number(digits: np.ndarray, rng: np.random.Generator):
     grey = pictures.grey_image(photo(np.max(sheets, axis=0)), side=READER.side)
     size = grey.shape[::-1]
     amount, _, clean, labels, found, height = find_ink(grey)
-    levelled, labels, height, tilt, cands, _ = number.candidates(amount, clean, labels, found,
+    levelled, labels, height, tilt, cands, _ = cutting.candidates(amount, clean, labels, found,
                                                                   height)
     if tilt or not cands:  # turned: the digits' sheets would no longer line up
         return [], []
