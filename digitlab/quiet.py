@@ -40,7 +40,7 @@ def start_tensorflow(quiet: bool = True, onednn: bool = True) -> None:
     """Load TensorFlow now: `quiet` holds back its C++ start-up lines (they are shown if it
     fails to load); `onednn` turns on its oneDNN kernels, which TensorFlow leaves off on CPUs
     without AVX-512 VNNI or AMX (most laptops): a LeNet epoch on a 2-core AVX2 machine takes
-    9-12 s instead of 21 s (docs/measurements.md). Call it before anything imports TensorFlow."""
+    9-12 s instead of 21 s (docs/lab-notes.md). Call it before anything imports TensorFlow."""
     if "tensorflow" in sys.modules:
         return
     if onednn:

@@ -1,6 +1,7 @@
 """The Zero to JupyterHub config: valid for the chart, the same closed sign-up as the one-server
 hub, and a sizing table computed from the lessons' measured memory."""
 
+import json
 import math
 import re
 import sys
@@ -117,9 +118,9 @@ def allocatable(node_gb: float) -> float:
 
 
 def sizing_table() -> str:
-    """The README's table, from the instructor guide's measured peak memory per notebook."""
-    guide = (ROOT / "docs" / "instructor-guide.md").read_text()
-    rows = re.findall(r"^\| (0\d [^|]+?) \| [^|]+ \| ([\d.]+) GB \|$", guide, re.M)
+    """The README's table, from each notebook's measured peak memory (docs/lessons.json)."""
+    runs = json.loads((ROOT / "docs" / "lessons.json").read_text())["lessons"]
+    rows = [(f"`{name}`", run["peak_memory_gb"]) for name, run in runs.items()]
     assert len(rows) == 8
     lines = ["| notebook | a student needs | students on a 16 GB node | on a 64 GB node |",
              "|---|---|---|---|"]

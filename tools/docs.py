@@ -1,52 +1,130 @@
-"""`python -m tools.docs` (`make docs`): write the pages generated from what they state: the
-README's lessons table, from each notebook's title (its first heading) and its last full-mode
-run (docs/lessons.json, which `make lessons` records), and docs/results.md, from the
-measurements saved in docs/results/ (`tools.results`). `--check` changes nothing and fails if
-a page is out of date.
+"""`python -m tools.docs` (`make docs`): write the pages generated from what they state.
+
+From each notebook's title (its first heading) and its last full-mode run (docs/lessons.json,
+which `make lessons` records): the README's lessons table, the instructor guide's table of
+class time, run time and memory, and the run-time line of each notebook's intro. From the
+measurements saved in docs/results/: docs/results.md (`tools.results`). `--check` changes
+nothing and fails if a page is out of date.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 
 import nbformat
 
 from tools import results
-from tools.run_lessons import RECORD, short
+from tools.run_lessons import RECORD, about, short
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
+GUIDE = ROOT / "docs" / "instructor-guide.md"
 START = "<!-- the lessons: written by `make docs` from the notebooks and docs/lessons.json -->"
 END = "<!-- end of the lessons -->"
+# What a student spends on a lesson besides the machine's run: reading its text and code at
+# READING words a minute, EXERCISE minutes an exercise, and what a lesson asks by hand.
+READING, EXERCISE = 150, 10
+BY_HAND = {"07_fine_tune_your_hand": (5, "drawing")}  # minutes, doing what
+RUN_TIME = re.compile(r"\*\*Run time:\*\* about [^(]*\(\d+ s measured\s+on\s+\d{4}-\d\d-\d\d\)")
+
+
+def _runs() -> dict[str, dict]:
+    return json.loads(RECORD.read_text())["lessons"]
+
+
+def _notebook(name: str):
+    return nbformat.read(ROOT / "notebooks" / f"{name}.ipynb", as_version=4)
+
+
+def _title(name: str) -> str:
+    return _notebook(name).cells[0].source.splitlines()[0].split(" · ", 1)[1]
+
+
+def _measured(runs: dict) -> str:
+    total = sum(run["seconds"] for run in runs.values())
+    dates = " and ".join(sorted({run["measured"] for run in runs.values()}))
+    return (f"On a 2-core CPU, measured {dates} (`make lessons`): {round(total / 60)} minutes "
+            "in all.")
 
 
 def lessons_table() -> str:
-    """The table, a lesson a row, and the line under it: when and where it was measured."""
-    runs = json.loads(RECORD.read_text())["lessons"]
+    """The README's table, a lesson a row, and the line under it: when and where measured."""
+    runs = _runs()
     rows = ["| notebook | lesson | full mode, about |", "|---|---|---|"]
+    rows += [f"| `{name}` | {_title(name)} | {short(run['seconds'])} |"
+             for name, run in runs.items()]
+    return "\n".join(rows) + f"\n\n{_measured(runs)}"
+
+
+def class_minutes(name: str, seconds: float) -> int:
+    """About how long a student spends on a lesson, to 5 minutes: reading, exercises, the
+    machine's full-mode run and what the lesson asks by hand."""
+    cells = _notebook(name).cells
+    words = sum(len(c.source.split()) for c in cells
+                if "check" not in c.metadata.get("tags", []))
+    exercises = sum("### BEGIN SOLUTION" in c.source for c in cells)
+    minutes = words / READING + EXERCISE * exercises + seconds / 60 + BY_HAND.get(name, (0,))[0]
+    return 5 * round(minutes / 5)
+
+
+def guide_table() -> str:
+    """The instructor guide's table: class time, run time and peak memory per lesson."""
+    runs = _runs()
+    rows = ["| notebook | a student's class time, about | full-mode run | peak memory |",
+            "|---|---|---|---|"]
     for name, run in runs.items():
-        title = nbformat.read(ROOT / "notebooks" / f"{name}.ipynb", as_version=4).cells[0].source
-        rows.append(f"| `{name}` | {title.splitlines()[0].split(' · ', 1)[1]} | "
-                    f"{short(run['seconds'])} |")
+        hand = BY_HAND.get(name)
+        rows.append(f"| {name[:2]} {_title(name)} | {class_minutes(name, run['seconds'])} min"
+                    f"{f' (with {hand[0]} min of {hand[1]})' if hand else ''} | "
+                    f"{_run_time(run['seconds'])} | {run['peak_memory_gb']} GB |")
     total = sum(run["seconds"] for run in runs.values())
-    dates = " and ".join(sorted({run["measured"] for run in runs.values()}))
-    return "\n".join(rows) + (f"\n\nOn a 2-core CPU, measured {dates} (`make lessons`): "
-                              f"{round(total / 60)} minutes in all.")
+    minutes = sum(class_minutes(name, run["seconds"]) for name, run in runs.items())
+    rows.append(f"| **the whole course** | **{minutes / 60:.1f} hours** | "
+                f"**{round(total / 60)} min ({total:,} s)** | |")
+    return "\n".join(rows) + (
+        f"\n\nClass time is an estimate, made the same way for every lesson: its text and code "
+        f"read at {READING} words a minute, {EXERCISE} minutes an exercise, the full-mode run, "
+        f"and what it asks by hand. {_measured(runs)}")
+
+
+def _run_time(seconds: int) -> str:
+    return short(seconds) if seconds < 60 else f"{short(seconds)} ({seconds} s)"
+
+
+def intro(name: str, run: dict) -> str:
+    """A notebook's intro with its run-time line stating its last full-mode run."""
+    stated = (f"**Run time:** {about(run['seconds'])} in full mode on this project's 2-core CPU "
+              f"({run['seconds']} s measured on {run['measured']})")
+    source = _notebook(name).cells[0].source
+    if not RUN_TIME.search(source):
+        raise ValueError(f"{name}'s intro has no run-time line like {stated!r}")
+    return RUN_TIME.sub(stated, source, count=1)
+
+
+def _between(text: str, start: str, end: str, inside: str) -> str:
+    before, rest = text.split(start, 1)
+    _, after = rest.split(end, 1)
+    return f"{before}{start}\n{inside}\n{end}{after}"
 
 
 def written(readme: str) -> str:
     """`readme` with its lessons table as the notebooks and docs/lessons.json have it."""
-    before, rest = readme.split(START, 1)
-    _, after = rest.split(END, 1)
-    return f"{before}{START}\n{lessons_table()}\n{END}{after}"
+    return _between(readme, START, END, lessons_table())
 
 
 def pages() -> dict[Path, str]:
     """Each generated page, as it should read."""
-    return {README: written(README.read_text()), results.PAGE: results.page()}
+    guide = _between(GUIDE.read_text(), START, END, guide_table())
+    found = {README: written(README.read_text()), GUIDE: guide, results.PAGE: results.page()}
+    for name, run in _runs().items():
+        notebook = _notebook(name)
+        notebook.cells[0].source = intro(name, run)
+        found[ROOT / "notebooks" / f"{name}.ipynb"] = nbformat.writes(notebook) + "\n"
+    return found
 
 
 def main(argv: list[str] | None = None) -> int:

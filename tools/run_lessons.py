@@ -2,7 +2,7 @@
 
 It executes every notebook in full mode (or `--quick`) in a fresh kernel, times it, measures the
 kernel's peak memory, and prints one Markdown table of the figures each notebook shows with
-`digitlab.lessons.report`: the figures in docs/measurements.md and the instructor guide's timings.
+`digitlab.lessons.report`; `--record` keeps the run times and memory in docs/lessons.json.
 In full mode it checks those figures against what each lesson promises (`FULL_MODE_TARGETS`) and
 exits 1 if a notebook fails or misses one.
 """
