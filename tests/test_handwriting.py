@@ -26,7 +26,7 @@ def test_quick_run_prints_a_table_and_beats_the_naive_way(tmp_path, capsys):
     out = tmp_path / "hw.json"
     assert hw.main(["--quick", "--json", str(out)]) == 0
     table = capsys.readouterr().out
-    assert "| **all** |" in table
+    assert "| **all** (target 97%) |" in table
     rows = json.loads(out.read_text())["rows"]
     assert {r["source"].split(" (")[0] for r in rows} >= {"UCI digits", "drawn strokes"}
     for row in rows:

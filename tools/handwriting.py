@@ -25,6 +25,7 @@ import functools
 import json
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -130,9 +131,10 @@ def stroke_digits(rng: np.random.Generator, per_digit: int) -> tuple[list[np.nda
     return images, np.array(labels)
 
 
-def font_digits(rng: np.random.Generator, per_digit: int, fonts: dict[str, list[str]] = FONTS
+def font_digits(rng: np.random.Generator, per_digit: int, fonts: dict[str, list[str]] = FONTS,
+                digits: Sequence[int] = range(10)
                 ) -> tuple[list[np.ndarray], np.ndarray, list[str]]:
-    """Each installed font's digits, drawn `per_digit` times each, varied; and the packages of
+    """Each installed font's `digits`, drawn `per_digit` times each, varied; and the packages of
     the fonts not installed."""
     images, labels, missing = [], [], []
     for package, paths in fonts.items():
@@ -140,7 +142,7 @@ def font_digits(rng: np.random.Generator, per_digit: int, fonts: dict[str, list[
             if not Path(path).is_file():
                 missing.append(package)
                 continue
-            for digit in range(10):
+            for digit in digits:
                 for _ in range(per_digit):
                     font = ImageFont.truetype(path, int(rng.uniform(140, 200)))
                     canvas = Image.new("L", (280, 280), 0)

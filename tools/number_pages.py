@@ -13,14 +13,16 @@ from __future__ import annotations
 
 import functools
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 from scipy import ndimage
 
 from tools.conditions import on_paper
+from tools.handwriting import FONTS, VALIDATION_FONTS, font_digits
 
 PAPER, PEN = 0.94, 0.12
 SCALE = 3  # page pixels per MNIST pixel: digits about 60 pixels tall
@@ -56,11 +58,14 @@ def _touching(left: np.ndarray, right: np.ndarray) -> int:
 
 def write(digits: np.ndarray, labels, rng: np.random.Generator, gap: float = 0.25,
           touching: bool = False, slant: float = 0.0, point: int | None = None,
-          minus: bool = False) -> Written:
+          minus: bool = False, sizes: Sequence[float] | None = None) -> Written:
     """Write `digits` in a row: `gap` digit heights apart (jittered), or pairs `touching`, the
     baseline rising by `slant` degrees, with a decimal point before digit `point` or a leading
-    minus sign."""
+    minus sign; each digit `sizes` times its usual size (on one baseline)."""
     glyphs = [_columns(d) for d in digits]
+    if sizes is not None:
+        glyphs = [_scaled(g, size) for g, size in zip(glyphs, sizes, strict=True)]
+    tall = max(g.shape[0] for g in glyphs)
     text = [str(int(label)) for label in labels]
     stroke = 2 * SCALE
     lefts, x = [], 0
@@ -78,23 +83,30 @@ def write(digits: np.ndarray, labels, rng: np.random.Generator, gap: float = 0.2
             x = lefts[-1] + _touching(glyph, glyphs[i + 1])  # two strokes meet
     width, rise = x + glyphs[-1].shape[1], np.tan(np.radians(slant))
     extra = int(abs(rise) * width) + 1
-    ink = np.zeros((28 * SCALE + extra, width), np.float32)
+    ink = np.zeros((tall + extra, width), np.float32)
     for left, glyph in zip(lefts, glyphs, strict=True):
-        top = int(extra - rise * left) if rise > 0 else int(-rise * left)
+        top = tall - glyph.shape[0] + (int(extra - rise * left) if rise > 0 else int(-rise * left))
         region = ink[top:top + glyph.shape[0], left:left + glyph.shape[1]]
         np.maximum(region, glyph[:region.shape[0], :region.shape[1]], out=region)
     yy, xx = np.mgrid[:ink.shape[0], :ink.shape[1]]
-    base = 24 * SCALE  # MNIST digits end about row 24 of their field
+    base = tall - 4 * SCALE  # MNIST digits end about row 24 of their 28
     if dot_x is not None:
         cy = base + (extra - rise * dot_x if rise > 0 else -rise * dot_x)
         ink[(yy - cy) ** 2 + (xx - dot_x - stroke / 2) ** 2 <= (0.7 * stroke) ** 2] = 1
         text.insert(at, ".")
     if minus:
-        cy = 14 * SCALE + (extra if rise > 0 else 0)
+        cy = tall - 14 * SCALE + (extra if rise > 0 else 0)
         ink[int(cy - stroke / 2):int(cy + stroke / 2), :int(0.55 * HEIGHT)] = 1
         text.insert(0, "-")
     rows, cols = np.nonzero(ink > 0.2)
     return Written(ink, "".join(text), (rows.min(), cols.min(), rows.max() + 1, cols.max() + 1))
+
+
+def _scaled(glyph: np.ndarray, size: float) -> np.ndarray:
+    """A digit's ink `size` times as large."""
+    shape = (max(1, round(glyph.shape[1] * size)), max(1, round(glyph.shape[0] * size)))
+    image = Image.fromarray(glyph).resize(shape, Image.Resampling.BICUBIC)
+    return np.clip(np.asarray(image, np.float32), 0, 1)
 
 
 def page(written: Written, rng: np.random.Generator, margin: tuple = (0.5, 1.6)
@@ -286,6 +298,59 @@ def out_of_focus(digits, labels, rng):
     return ndimage.gaussian_filter(photo(sheet), 2.5), written.text
 
 
+def mixed_sizes(digits, labels, rng):
+    """Digits of mixed sizes, the largest up to three times the smallest, on one baseline."""
+    return plain(sizes=np.exp(rng.uniform(np.log(0.58), np.log(1.73), len(digits))))(
+        digits, labels, rng)
+
+
+def wide_gaps(digits, labels, rng):
+    """Digits 2 to 5 digit heights apart (the same gap along the number)."""
+    return plain(gap=rng.uniform(2, 5))(digits, labels, rng)
+
+
+def small_in_shadow(digits, labels, rng):
+    """A small number on a big page, a hard shadow across it."""
+    written = write(digits, labels, rng)
+    sheet, (t, le, b, r) = page(written, rng, margin=(3.0, 8.0))
+    yy, xx = np.mgrid[:sheet.shape[0], :sheet.shape[1]]
+    cx, cy, theta = rng.uniform(le, r), rng.uniform(t, b), rng.uniform(0, np.pi)
+    dark = (xx - cx) * np.cos(theta) + (yy - cy) * np.sin(theta) > 0
+    return photo(sheet) * np.where(dark, rng.uniform(0.35, 0.55), 1.0), written.text
+
+
+def phone_photo(digits, labels, rng):
+    """A 12 MP phone photo (4,000 x 3,000, JPEG at quality 90) of a page with the number on it."""
+    written = write(digits, labels, rng)
+    sheet, _ = page(written, rng, margin=(1.0, 3.0))
+    scale = min(4000 / sheet.shape[1], 3000 / sheet.shape[0])
+    big = Image.fromarray((photo(sheet) * 255).astype(np.uint8)).resize(
+        (round(sheet.shape[1] * scale), round(sheet.shape[0] * scale)), Image.Resampling.BICUBIC)
+    canvas = Image.new("L", (4000, 3000), round(PAPER * 255))
+    canvas.paste(big, ((4000 - big.width) // 2, (3000 - big.height) // 2))
+    buffer = io.BytesIO()
+    canvas.save(buffer, "JPEG", quality=90)
+    return buffer.getvalue(), written.text
+
+
+def in_fonts(fonts: dict[str, list[str]]) -> Condition:
+    """A second hand: the same digits set in one of `fonts` (handwriting fonts), each digit
+    drawn anew in size, position, slant and stroke width, as MNIST-like fields."""
+    from digitlab import preprocess
+
+    def render(digits, labels, rng):
+        paths = [p for ps in fonts.values() for p in ps if Path(p).is_file()]
+        if not paths:
+            raise FileNotFoundError(f"no handwriting font installed: apt-get install "
+                                    f"{' '.join(fonts)}")
+        one = {"font": [str(rng.choice(paths))]}
+        drawn = [font_digits(rng, 1, one, [int(y)])[0][0] for y in labels]
+        fields = np.stack([np.round(preprocess.preprocess(d) * 255).astype(np.uint8)
+                           for d in drawn])
+        return plain()(fields, labels, rng)
+    return render
+
+
 CONDITIONS: dict[str, Condition] = {
     "clean page": plain(),
     "hard shadow across": shadow,
@@ -298,7 +363,8 @@ CONDITIONS: dict[str, Condition] = {
     "tight spacing": plain(gap=0.06),
     "slanted baseline ±10°": lambda d, y, rng: plain(slant=rng.uniform(-10, 10))(d, y, rng),
     "photo turned ±30°": rotated,
-    "decimal point": lambda d, y, rng: plain(point=int(rng.integers(1, len(d))))(d, y, rng),
+    "decimal point": lambda d, y, rng: plain(  # between two digits, where there are two
+        point=int(rng.integers(1, len(d))) if len(d) > 1 else None)(d, y, rng),
     "minus sign": plain(minus=True),
     "low light, JPEG 30": low_light_jpeg,
     "specks nearby": specks,
@@ -307,15 +373,29 @@ CONDITIONS: dict[str, Condition] = {
     "out of focus": out_of_focus,
     "small on a big page": small_on_page,
     "chalk on a board": chalk,
+    "gaps of 2-5 digit heights": wide_gaps,
+    "mixed sizes, up to 3 times": mixed_sizes,
+    "small, shadowed, on a big page": small_in_shadow,
+    "12 MP phone photo": phone_photo,
+    "handwriting fonts": in_fonts(FONTS),
 }
 
 
-def numbers(digits: np.ndarray, labels: np.ndarray, count: int, seed: int = 0):
-    """`count` numbers of 2 to 10 digits, drawn without repeating a digit until all are used."""
+def conditions(split: str) -> dict[str, Condition]:
+    """The grid for `split`: numbers of validation digits are set in the validation fonts,
+    never in the fonts the report measures."""
+    return CONDITIONS | ({"handwriting fonts": in_fonts(VALIDATION_FONTS)}
+                         if split == "validation" else {})
+
+
+def numbers(digits: np.ndarray, labels: np.ndarray, count: int, seed: int = 0,
+            lengths: tuple[int, int] = (2, 10)):
+    """`count` numbers of `lengths` (fewest, most) digits, drawn without repeating a digit
+    until all are used."""
     rng = np.random.default_rng(seed)
     order, at = rng.permutation(len(digits)), 0
     for _ in range(count):
-        n = int(rng.integers(2, 11))
+        n = int(rng.integers(lengths[0], lengths[1] + 1))
         if at + n > len(order):
             order, at = rng.permutation(len(digits)), 0
         chosen = order[at:at + n]
