@@ -235,15 +235,25 @@ def number_row(found: list[Piece], height: float) -> list[Piece]:
 
 
 def left_out(found: list[Piece], row: list[Piece], height: float) -> list[Piece]:
-    """The digit-sized pieces on the row's line that `number_row` left out, beyond a gap wider
-    than it bridges: digits written far apart, or a second number beside the first. Said, never
-    dropped in silence."""
+    """The pieces on the row's line, beyond its ends, that may be digits `number_row` left out:
+    digit-sized ones beyond a gap wider than it bridges (digits written far apart, a second
+    number beside the first), and a digit written small (0.3 of the digits' height or more)
+    on the row's baseline, within two digit heights of an end. Said, never dropped in silence."""
     in_row = {p.label for p in row}
     top = np.median([p.top for p in row]) - 0.5 * height
     bottom = np.median([p.bottom for p in row]) + 0.5 * height
-    return [p for p in found if p.label not in in_row and digit_sized(p, height)
-            and top <= (p.top + p.bottom) / 2 <= bottom
-            and (p.right <= min(q.left for q in row) or p.left >= max(q.right for q in row))]
+    first, last = min(q.left for q in row), max(q.right for q in row)
+    baseline = np.median([p.bottom for p in row])
+
+    def small_digit(p: Piece) -> bool:  # on the row's baseline, not a printed label beside it
+        near = first - p.right <= 2 * height if p.right <= first else p.left - last <= 2 * height
+        return (0.3 * height <= p.height <= 2.5 * height and near
+                and abs(p.bottom - baseline) <= 0.25 * height
+                and p.mass > 0.15 * p.height * p.width)
+
+    return [p for p in found if p.label not in in_row and top <= (p.top + p.bottom) / 2 <= bottom
+            and (p.right <= first or p.left >= last)
+            and (digit_sized(p, height) or small_digit(p))]
 
 
 def groups(row: list[Piece], others: list[Piece], height: float) -> list[list[Piece]]:
