@@ -51,7 +51,12 @@ def level(ink: np.ndarray, labels: np.ndarray, found: list[Piece], height: float
     """Step 4: the ink turned so that the number's row runs level (when it tilts by more than
     2 degrees); with its pieces, the digits' height, the row and the angle turned."""
     row = number_row(found, height)
-    tilt = angle(groups(row, others(found, row), height), labels)
+    # One character at most 1.5 times as wide as it is tall is a digit alone, whose slant is
+    # no row's tilt: turned by it, an 8 was read `?2`, a 4 `???`.
+    parts = groups(row, others(found, row), height)
+    alone = len(parts) == 1 and (max(p.right for p in row) - min(p.left for p in row)
+                                 <= 1.5 * (max(p.bottom for p in row) - min(p.top for p in row)))
+    tilt = 0.0 if alone else angle(parts, labels)
     if abs(tilt) <= 2:
         return ink, labels, found, height, row, 0.0
     ink = ndimage.rotate(ink, tilt, reshape=True, order=1)
