@@ -111,7 +111,7 @@ def _trim(ink: np.ndarray, left: int, top: int):
     return ink[rows.min():rows.max() + 1, cols.min():cols.max() + 1], box
 
 
-def _seam(solid: np.ndarray, lo: int, hi: int) -> np.ndarray:
+def seam(solid: np.ndarray, lo: int, hi: int) -> np.ndarray:
     """The path from top to bottom, between columns `lo` and `hi`, through the least ink (one
     column a row at most to either side): where touching digits meet, or between two that
     only overlap, it threads the gap or crosses the thinnest join. Its column in each row."""
@@ -145,14 +145,14 @@ def _cuts(solid: np.ndarray, parts: int) -> list[list[np.ndarray]]:
         edges = centre + np.linspace(-READER.reach, READER.reach, slices + 1) * step
         windows = [*zip(edges[:-1], edges[1:], strict=True),
                    (centre - 0.3 * step, centre + 0.3 * step)]
-        seams = [_seam(solid, max(1, int(lo)), min(width - 1, int(hi)))
+        seams = [seam(solid, max(1, int(lo)), min(width - 1, int(hi)))
                  for lo, hi in windows if int(hi) - int(lo) >= 2]
-        unique = {tuple(seam): seam for seam in seams}  # the same seam, found twice, once
+        unique = {tuple(path): path for path in seams}  # the same seam, found twice, once
         options.append(list(unique.values()))
     cuts = [[]]
     for seams in options:
-        cuts = [c + [seam] for c in cuts for seam in seams
-                if not c or np.all(seam > c[-1] + 2)]
+        cuts = [c + [path] for c in cuts for path in seams
+                if not c or np.all(path > c[-1] + 2)]
     return cuts
 
 
