@@ -14,7 +14,7 @@ import numpy as np
 from scipy import ndimage
 
 from digitlab.config import READER
-from digitlab.page import Piece, groups, left_out, level, others
+from digitlab.page import Piece, groups, left_out, level, line_of, others
 
 
 @dataclass
@@ -82,9 +82,10 @@ def candidates(amount, clean, labels, found, height: float) -> Row:
     """Steps 4 and 5: the row levelled and cut into candidates for characters."""
     levelled, labels, found, height, row, tilt = level(np.where(clean, amount, 0), labels,
                                                        found, height)
-    row_top = float(np.median([p.top for p in row]))
-    row_bottom = float(np.median([p.bottom for p in row]))
-    cands = [Candidate(members, mark(members, row_top, row_bottom, height))
+    row_top, row_bottom = line_of(row, height)
+    in_row = {p.label for p in row}  # digits, a small one at an end too
+    cands = [Candidate(members, "digit" if any(p.label in in_row for p in members)
+                       else mark(members, row_top, row_bottom, height))
              for members in groups(row, others(found, row), height)]
     return Row(levelled, labels, height, tilt,
                _keep_marks_in_place([c for c in cands if c.kind], height),

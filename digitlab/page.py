@@ -55,7 +55,7 @@ def level(ink: np.ndarray, labels: np.ndarray, found: list[Piece], height: float
     parts = groups(row, others(found, row), height)
     alone = len(parts) == 1 and (max(p.right for p in row) - min(p.left for p in row)
                                  <= 1.5 * (max(p.bottom for p in row) - min(p.top for p in row)))
-    tilt = 0.0 if alone else angle(parts, labels)
+    tilt = 0.0 if alone else angle(parts, labels, height)
     if abs(tilt) <= 2:
         return ink, labels, found, height, row, 0.0
     ink = ndimage.rotate(ink, tilt, reshape=True, order=1)
@@ -155,7 +155,41 @@ def number_row(found: list[Piece], height: float) -> list[Piece]:
         if p.height >= 0.55 * height:
             runs[-1].append(p)
         right = p.right if right is None else max(right, p.right)
-    return max(runs, key=lambda run: sum(p.mass for p in run))
+    row = max(runs, key=lambda run: sum(p.mass for p in run))
+    # Digits written small on the row's baseline are the row's too, between its digits and
+    # at either end (one leading to the next): without them, 974 written small-big-small read
+    # as a sure 7.
+    baseline = float(np.median([p.bottom for p in row]))
+    small = sorted((p for p in found if p not in row and small_digit(p, baseline, height)),
+                   key=lambda p: p.left)
+    first, last = min(p.left for p in row), max(p.right for p in row)
+    row = sorted(row + [p for p in small if p.left >= first and p.right <= last],
+                 key=lambda p: p.left)
+    for p in reversed([p for p in small if p.right <= first]):
+        if first - p.right > bridged:
+            break
+        row, first = [p, *row], p.left
+    for p in (p for p in small if p.left >= last):
+        if p.left - last > bridged:
+            break
+        row, last = [*row, p], p.right
+    return row
+
+
+def line_of(row: list[Piece], height: float) -> tuple[float, float]:
+    """The row's top and bottom: the medians of its digits of full size (a small digit's top
+    is far lower)."""
+    full = [p for p in row if p.height >= 0.55 * height] or row
+    return float(np.median([p.top for p in full])), float(np.median([p.bottom for p in full]))
+
+
+def small_digit(piece: Piece, baseline: float, height: float) -> bool:
+    """Whether a piece may be a digit written small: 0.3 of the digits' height or more, solid
+    (no line or frame), its foot on the row's baseline (a printed label beside the number is
+    not)."""
+    return (0.3 * height <= piece.height <= 2.5 * height
+            and abs(piece.bottom - baseline) <= 0.25 * height
+            and piece.mass > 0.15 * piece.height * piece.width)
 
 
 def left_out(found: list[Piece], row: list[Piece], height: float) -> list[Piece]:
@@ -164,27 +198,24 @@ def left_out(found: list[Piece], row: list[Piece], height: float) -> list[Piece]
     number beside the first), and a digit written small (0.3 of the digits' height or more)
     on the row's baseline, within two digit heights of an end. Said, never dropped in silence."""
     in_row = {p.label for p in row}
-    top = np.median([p.top for p in row]) - 0.5 * height
-    bottom = np.median([p.bottom for p in row]) + 0.5 * height
+    top, bottom = line_of(row, height)
+    top, bottom = top - 0.5 * height, bottom + 0.5 * height
     first, last = min(q.left for q in row), max(q.right for q in row)
-    baseline = np.median([p.bottom for p in row])
+    baseline = float(np.median([p.bottom for p in row]))
 
-    def small_digit(p: Piece) -> bool:  # on the row's baseline, not a printed label beside it
-        near = first - p.right <= 2 * height if p.right <= first else p.left - last <= 2 * height
-        return (0.3 * height <= p.height <= 2.5 * height and near
-                and abs(p.bottom - baseline) <= 0.25 * height
-                and p.mass > 0.15 * p.height * p.width)
+    def near(p: Piece) -> bool:
+        return first - p.right <= 2 * height if p.right <= first else p.left - last <= 2 * height
 
     return [p for p in found if p.label not in in_row and top <= (p.top + p.bottom) / 2 <= bottom
             and (p.right <= first or p.left >= last)
-            and (digit_sized(p, height) or small_digit(p))]
+            and (digit_sized(p, height) or near(p) and small_digit(p, baseline, height))]
 
 
 def groups(row: list[Piece], others: list[Piece], height: float) -> list[list[Piece]]:
     """The row's pieces joined where they share most of their width (the bar and body of a 5,
     a digit cut in two by a ruled line), with the small pieces in the row's band."""
-    band_top = np.median([p.top for p in row]) - 0.3 * height
-    band_bottom = np.median([p.bottom for p in row]) + 0.3 * height
+    top, bottom = line_of(row, height)
+    band_top, band_bottom = top - 0.3 * height, bottom + 0.3 * height
     left, right = min(p.left for p in row) - height, max(p.right for p in row)
     near = [p for p in others if p.top >= band_top and p.bottom <= band_bottom
             and p.right >= left and p.left <= right]
@@ -206,16 +237,24 @@ def others(found: list[Piece], row: list[Piece]) -> list[Piece]:
     return [p for p in found if p.label not in in_row and p.mass >= 3]
 
 
-def angle(parts: list[list[Piece]], labels: np.ndarray) -> float:
-    """The row's tilt in degrees: the line through the middles of its digits' boxes (each digit
-    its pieces together: a 5's bar lifts its middle as it should), or the ink's own long axis
-    when the row is one piece."""
+def angle(parts: list[list[Piece]], labels: np.ndarray, height: float) -> float:
+    """The row's tilt in degrees: the line the digits' boxes keep to (each digit its pieces
+    together: a 5's bar lifts its middle as it should), or the ink's own long axis when the
+    row is one piece."""
     if len(parts) >= 2:
+        digits = [g for g in parts
+                  if max(p.bottom for p in g) - min(p.top for p in g) >= 0.3 * height]
+        chosen = digits if len(digits) >= 3 else parts
         boxes = np.array([(min(p.left for p in g), min(p.top for p in g),
-                           max(p.right for p in g), max(p.bottom for p in g)) for g in parts])
-        weights = np.array([sum(p.mass for p in g) for g in parts], float)
-        slope = np.polyfit((boxes[:, 0] + boxes[:, 2]) / 2, (boxes[:, 1] + boxes[:, 3]) / 2, 1,
-                           w=np.sqrt(weights))[0]
+                           max(p.right for p in g), max(p.bottom for p in g)) for g in chosen])
+        weights = np.sqrt([sum(p.mass for p in g) for g in chosen])
+        x = (boxes[:, 0] + boxes[:, 2]) / 2
+        # Digits of one size line up along their middles (turned, their boxes' feet do not),
+        # digits of mixed sizes along their feet: of three or more digits (no sign, whose foot
+        # is on no baseline), the line they keep to more closely.
+        lines = [(boxes[:, 1] + boxes[:, 3]) / 2] + [boxes[:, 3]] * (chosen is digits)
+        fits = [np.polyfit(x, y, 1, w=weights, full=True) for y in lines]
+        slope = min(fits, key=lambda fit: fit[1][0] if len(fit[1]) else 0.0)[0][0]
         return float(np.degrees(np.arctan(slope)))
     ys, xs = np.nonzero(np.isin(labels, [p.label for p in parts[0]]))
     values, vectors = np.linalg.eigh(np.cov(np.stack([xs, ys])))
