@@ -1,14 +1,16 @@
 """Open any picture, once, as a small grey image: the first step of every reader.
 
-A phone photo is 12-50 million pixels; the readers work on a few hundred thousand. So the
+A phone photo is 12-100 million pixels; the readers work on a few hundred thousand. So the
 picture is shrunk while it is still in its own format (JPEG decodes at 1/2, 1/4 or 1/8 size,
-the others are averaged in boxes by Pillow) and only then turned into floats; a picture that
-would need more memory than a student's server can spare to decode is refused from its header.
+the others are averaged in boxes by Pillow) and only then turned into floats. A PNG, WebP or
+TIFF too big for Pillow, which decodes a picture whole, to open within a student's memory is
+shrunk by libvips as it decodes, a strip at a time; any other is refused from its header.
 """
 
 from __future__ import annotations
 
 import io
+import math
 import os
 import warnings
 from dataclasses import dataclass
@@ -23,6 +25,7 @@ MAX_DECODED = 250_000_000  # bytes a picture may take decoded (a student's serve
 # Raster formats only: Pillow would hand PostScript or EPS, whatever the file's name, to
 # Ghostscript, an interpreter that an untrusted "image" must never reach.
 FORMATS = ("PNG", "JPEG", "GIF", "BMP", "TIFF", "WEBP", "PPM")  # JPEG: phones' MPO too
+STREAMED = ("PNG", "WEBP", "TIFF")  # what libvips shrinks as it decodes, when Pillow cannot
 # Bytes a pixel takes in Pillow's memory (RGB is stored in four), and the modes Pillow cannot
 # average, with the one each becomes first.
 PIXEL_BYTES = {"1": 1, "L": 1, "P": 1, "LA": 2, "PA": 2, "La": 2, "I;16": 2, "I;16B": 2,
@@ -76,10 +79,15 @@ def _open_picture(source, side: int, short: int) -> Picture:
                          "large to be a photo of a digit")
     try:  # the pixels are decoded here: a file cut short or damaged fails only now
         frames = getattr(image, "n_frames", 1)  # TIFF and GIF read each frame's header
-        turn = _orientation(image)
         if image is not source:  # opened here, so ours to change: JPEGs decode at reduced size
             image.draft("L", within(image.size, side))
-        _check_memory(image, name)
+        if _decoded_bytes(image) > MAX_DECODED and image.format in STREAMED \
+                and not isinstance(source, Image.Image | np.ndarray):
+            image.close()
+            image, turn = _shrink_on_load(source, image.format, side)
+        else:
+            _check_memory(image, name)
+            turn = _orientation(image)  # a PNG's is read after its pixels, decoded here
         if "transparency" in image.info and image.mode not in ("RGBA", "LA", "PA"):
             image = image.convert("RGBA")  # a key colour: it becomes an alpha channel
         elif image.mode in REDUCIBLE:
@@ -158,8 +166,44 @@ def _shrink(image: Image.Image, size: tuple[int, int], own: bool) -> Image.Image
         np.uint8)), Image.fromarray(small_alpha.astype(np.uint8))])
 
 
-def _check_memory(image: Image.Image, name) -> None:
-    """Refuse, from the header, a picture whose decoding would take over MAX_DECODED bytes."""
+def _shrink_on_load(source: str | os.PathLike | bytes, kind: str,
+                    side: int) -> tuple[Image.Image, int]:
+    """A PNG, WebP or TIFF box-averaged by libvips as it decodes (WebP decoding at reduced
+    size), to at most `side` pixels a side, a strip in memory at a time; and its orientation."""
+    import pyvips  # only for pictures this big: it starts a library of its own
+
+    pyvips.block_untrusted_set(True)  # its loaders meant for trusted files stay off
+
+    def load(**options) -> pyvips.Image:  # the format Pillow saw; top to bottom, once
+        options.update(access="sequential", fail_on="truncated")
+        if isinstance(source, str | os.PathLike):
+            return getattr(pyvips.Image, f"{kind.lower()}load")(os.fspath(source), **options)
+        return getattr(pyvips.Image, f"{kind.lower()}load_buffer")(bytes(source), **options)
+
+    try:
+        image = load()
+        turn = image.get("orientation") if image.get_typeof("orientation") else 1
+        shrink = math.ceil(max(image.width, image.height) / side)  # whole pixels per box
+        if kind == "WEBP":  # libwebp itself decodes at 1/shrink
+            image, shrink = load(scale=1 / shrink), 1
+        alpha, band_format = image.hasalpha(), image.format
+        if alpha:  # averaged as Pillow averages: the colour weighted by its alpha
+            image = image.premultiply()
+        if shrink > 1:
+            image = image.shrink(shrink, shrink)
+        if alpha:
+            image = image.unpremultiply().cast(band_format)
+        a = image.numpy()  # the pixels are decoded here
+    except pyvips.Error as e:  # damaged: said as Pillow's damage is
+        raise ValueError((e.detail.strip() or e.message).splitlines()[0]) from None
+    if a.dtype != np.uint8:  # 16 bits (those using only 0-255 are 8-bit ones) or floats
+        top = (65535 if a.max() > 255 else 255) if a.dtype.kind in "ui" else max(a.max(), 1e-6)
+        a = np.clip(a.astype(np.float64) * 255 / top, 0, 255).round().astype(np.uint8)
+    return Image.fromarray(a), int(turn)  # 1, 2, 3 or 4 bands: L, LA, RGB or RGBA
+
+
+def _decoded_bytes(image: Image.Image) -> int:
+    """Bytes the opening of `image` by Pillow would take at its peak, read from its header."""
     pixels = image.width * image.height
     need = pixels * PIXEL_BYTES.get(image.mode, 4)
     if image.mode in REDUCIBLE:
@@ -168,6 +212,12 @@ def _check_memory(image: Image.Image, name) -> None:
         need += pixels * 2  # shrunk through its grey and alpha channels (`_shrink`)
     if image.format == "WEBP":
         need *= 2  # libwebp decodes into a buffer of its own first
+    return need
+
+
+def _check_memory(image: Image.Image, name) -> None:
+    """Refuse, from the header, a picture whose decoding would take over MAX_DECODED bytes."""
+    need = _decoded_bytes(image)
     if need > MAX_DECODED:
         raise ImageError(
             f"{name}: {image.width:,}x{image.height:,} {image.format or ''} pixels would take "

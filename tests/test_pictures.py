@@ -24,12 +24,52 @@ def test_a_50_megapixel_phone_photo_is_read_at_working_size(tmp_path):
     assert picture.grey.min() < 0.2 and picture.grey.max() > 0.85  # the stroke and the paper
 
 
-def test_a_picture_too_big_to_open_is_refused_from_its_header(tmp_path, monkeypatch):
-    page(400, 300).convert("RGBA").save(tmp_path / "big.png")
-    monkeypatch.setattr(pictures, "MAX_DECODED", 400 * 300 * 4)  # RGBA shrinks via a copy
-    with pytest.raises(pictures.ImageError, match=r"big.png: 400x300 PNG pixels would take "
-                       r"1 MB to open, .* save it as JPEG, or smaller"):
-        pictures.open_picture(tmp_path / "big.png", 256)
+def test_a_bmp_too_big_to_open_is_refused_from_its_header(tmp_path, monkeypatch):
+    page(400, 300).convert("RGB").save(tmp_path / "big.bmp")
+    monkeypatch.setattr(pictures, "MAX_DECODED", 400 * 300 * 3)  # RGB takes 4 bytes a pixel
+    with pytest.raises(pictures.ImageError, match=r"big.bmp: 400x300 BMP pixels would take "
+                       r"\d+ MB to open, .* save it as JPEG, or smaller"):
+        pictures.open_picture(tmp_path / "big.bmp", 256)
+
+
+def clear(image: Image.Image) -> Image.Image:
+    """`image` with its paper transparent and its ink opaque."""
+    rgba = image.convert("RGBA")
+    rgba.putalpha(Image.eval(image, lambda v: 255 - v))
+    return rgba
+
+
+@pytest.mark.parametrize("name, make", [
+    ("rgb.png", lambda im: im.convert("RGB")), ("clear.png", clear),
+    ("wide.png", lambda im: Image.fromarray(np.asarray(im, np.uint16) * 257)),
+    ("narrow16.png", lambda im: Image.fromarray(np.asarray(im, np.uint16))),
+    ("photo.webp", lambda im: im.convert("RGB")), ("scan.tiff", lambda im: im),
+    ("clear.tiff", clear)])
+def test_a_png_webp_or_tiff_too_big_for_pillow_is_shrunk_as_it_decodes(
+        tmp_path, monkeypatch, name, make):
+    """Over the memory line, libvips shrinks it a strip at a time: the same grey as Pillow's
+    box average below the line (the boxes here are whole: 800x600 to 200x150), from a file or
+    its bytes."""
+    make(page(800, 600)).save(tmp_path / name, **({"lossless": True} if "webp" in name else {}))
+    whole = pictures.open_picture(tmp_path / name, 200)
+    monkeypatch.setattr(pictures, "MAX_DECODED", 1000)
+    for source in (tmp_path / name, (tmp_path / name).read_bytes()):
+        streamed = pictures.open_picture(source, 200)
+        assert streamed.scale == whole.scale == 4
+        np.testing.assert_allclose(streamed.grey, whole.grey, atol=1.5 / 255)
+
+
+def test_a_streamed_picture_keeps_its_exif_orientation_and_its_damage_is_said(
+        tmp_path, monkeypatch):
+    exif = Image.Exif()
+    exif[0x0112] = 6  # 'turn me 90 degrees clockwise'
+    page(800, 600).save(tmp_path / "turned.png", exif=exif)
+    monkeypatch.setattr(pictures, "MAX_DECODED", 1000)
+    assert pictures.grey_image(tmp_path / "turned.png", 200).shape == (200, 150)
+    data = (tmp_path / "turned.png").read_bytes()
+    (tmp_path / "cut.png").write_bytes(data[:len(data) // 2])
+    with pytest.raises(pictures.ImageError, match=r"cut.png: damaged or cut short"):
+        pictures.grey_image(tmp_path / "cut.png", 200)
 
 
 def test_a_16_bit_picture_that_uses_only_0_to_255_reads_like_its_8_bit_copy(tmp_path):
@@ -59,7 +99,8 @@ def test_an_animation_whose_first_frame_is_blank_says_so(tmp_path):
 
 @pytest.mark.slow
 def test_a_40_megapixel_png_and_a_12_megapixel_jpeg_fit_a_students_memory(tmp_path):
-    """A fresh `digitlab predict` on each (the PNG with and without transparency) needs at most
+    """A fresh `digitlab predict` on each (the PNGs with and without transparency, and 100 MP
+    PNG and WebP) needs at most
     300 MB more at its peak than on a small picture (a student's server has 3 GB);
     `tools.bench_reader` shows the same with times."""
     import sys
@@ -70,12 +111,13 @@ def test_a_40_megapixel_png_and_a_12_megapixel_jpeg_fit_a_students_memory(tmp_pa
         pytest.skip("the peak is read from /proc")
     page(200, 200).save(tmp_path / "small.png")
     page(7300, 5480).convert("RGB").save(tmp_path / "big.png", compress_level=1)
-    clear = page(7300, 5480).convert("RGBA")
-    clear.putalpha(Image.eval(page(7300, 5480), lambda v: 255 - v))  # ink opaque, paper clear
-    clear.save(tmp_path / "clear.png", compress_level=1)  # was refused, and before that +1.5 GB
-    del clear
+    clear(page(7300, 5480)).save(tmp_path / "clear.png", compress_level=1)  # once +1.5 GB
+    huge = page(11500, 8660)  # 100 MP, the most the reader takes: shrunk as it decodes
+    clear(huge).save(tmp_path / "huge.png", compress_level=1)
+    huge.convert("RGB").save(tmp_path / "huge.webp", quality=80)  # refused once
+    del huge
     page(4000, 3000).convert("RGB").save(tmp_path / "phone.jpg", quality=90)
     _, small = bench_reader.run_fresh([str(tmp_path / "small.png")])
-    for name in ("big.png", "clear.png", "phone.jpg"):
+    for name in ("big.png", "clear.png", "huge.png", "huge.webp", "phone.jpg"):
         _, peak = bench_reader.run_fresh([str(tmp_path / name)])
         assert peak - small <= 300, (name, peak, small)
