@@ -30,7 +30,7 @@ STREAMED = ("PNG", "WEBP", "TIFF")  # what libvips shrinks as it decodes, when P
 # average, with the one each becomes first.
 PIXEL_BYTES = {"1": 1, "L": 1, "P": 1, "LA": 2, "PA": 2, "La": 2, "I;16": 2, "I;16B": 2,
                "I;16L": 2}
-REDUCIBLE = {"1": "L", "P": "RGBA", "PA": "RGBA", "I;16": "I", "I;16B": "I", "I;16L": "I"}
+REDUCIBLE = {"1": "L", "P": "L", "PA": "LA", "I;16": "I", "I;16B": "I", "I;16L": "I"}
 
 
 class ImageError(ValueError):

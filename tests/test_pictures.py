@@ -59,6 +59,16 @@ def test_a_png_webp_or_tiff_too_big_for_pillow_is_shrunk_as_it_decodes(
         np.testing.assert_allclose(streamed.grey, whole.grey, atol=1.5 / 255)
 
 
+def test_a_palette_picture_reads_like_its_grey_copy(tmp_path):
+    """A GIF's or a palette PNG's colours are looked up in grey (one byte a pixel, where RGBA
+    took four: a 100 MP GIF fits a student's memory)."""
+    grey = page(400, 300)
+    grey.convert("P").save(tmp_path / "palette.gif")
+    grey.save(tmp_path / "grey.png")
+    np.testing.assert_allclose(pictures.grey_image(tmp_path / "palette.gif", 256),
+                               pictures.grey_image(tmp_path / "grey.png", 256), atol=1 / 255)
+
+
 def test_a_streamed_picture_keeps_its_exif_orientation_and_its_damage_is_said(
         tmp_path, monkeypatch):
     exif = Image.Exif()
@@ -99,8 +109,8 @@ def test_an_animation_whose_first_frame_is_blank_says_so(tmp_path):
 
 @pytest.mark.slow
 def test_a_40_megapixel_png_and_a_12_megapixel_jpeg_fit_a_students_memory(tmp_path):
-    """A fresh `digitlab predict` on each (the PNGs with and without transparency, and 100 MP
-    PNG and WebP) needs at most
+    """A fresh `digitlab predict` on each (the PNGs with and without transparency, and a 100 MP
+    PNG, WebP and GIF) needs at most
     300 MB more at its peak than on a small picture (a student's server has 3 GB);
     `tools.bench_reader` shows the same with times."""
     import sys
@@ -115,9 +125,10 @@ def test_a_40_megapixel_png_and_a_12_megapixel_jpeg_fit_a_students_memory(tmp_pa
     huge = page(11500, 8660)  # 100 MP, the most the reader takes: shrunk as it decodes
     clear(huge).save(tmp_path / "huge.png", compress_level=1)
     huge.convert("RGB").save(tmp_path / "huge.webp", quality=80)  # refused once
+    huge.convert("P").save(tmp_path / "huge.gif")  # Pillow's, its palette looked up in grey
     del huge
     page(4000, 3000).convert("RGB").save(tmp_path / "phone.jpg", quality=90)
     _, small = bench_reader.run_fresh([str(tmp_path / "small.png")])
-    for name in ("big.png", "clear.png", "huge.png", "huge.webp", "phone.jpg"):
+    for name in ("big.png", "clear.png", "huge.png", "huge.webp", "huge.gif", "phone.jpg"):
         _, peak = bench_reader.run_fresh([str(tmp_path / name)])
         assert peak - small <= 300, (name, peak, small)
