@@ -11,6 +11,7 @@ from PIL import Image, ImageDraw
 
 from digitlab import cutting, legibility, number, pretrained
 from digitlab.config import READER
+from tools import number_conditions as conditions
 from tools import number_grid as grid
 from tools import number_pages as pages
 
@@ -66,7 +67,7 @@ def test_the_parts_of_one_digit_are_one_digit(model):
 def test_the_number_is_found_among_what_else_is_in_the_photo(model, clean, condition):
     """Shadows, objects, forms, ruled paper, a dim room: the number was read as one digit."""
     for seed, text in enumerate(["23308", "1961", "4075", "839216"]):
-        picture, truth = pages.CONDITIONS[condition](*digits_of(clean, text),
+        picture, truth = conditions.CONDITIONS[condition](*digits_of(clean, text),
                                                     np.random.default_rng(seed))
         assert number.read(model, picture).text == truth, (condition, truth)
 
@@ -75,13 +76,13 @@ def test_the_number_is_found_among_what_else_is_in_the_photo(model, clean, condi
 def test_a_speck_beside_the_number_adds_no_digit(model, clean):
     """`23308` read as `123308`: specks outside the number are not digits."""
     for seed in range(4):
-        picture, truth = pages.specks(*digits_of(clean, "23308"), np.random.default_rng(seed))
+        picture, truth = conditions.specks(*digits_of(clean, "23308"), np.random.default_rng(seed))
         assert number.read(model, picture).text == "23308"
 
 
 @needs_real_mnist
 def test_a_photo_held_sideways_is_turned_as_its_exif_says(model, clean, tmp_path):
-    picture, truth = pages.exif_rotated(*digits_of(clean, "23308"), np.random.default_rng(0))
+    picture, truth = conditions.exif_rotated(*digits_of(clean, "23308"), np.random.default_rng(0))
     assert Image.open(io.BytesIO(picture)).getexif()[0x0112] == 6  # stored on its side
     (tmp_path / "sideways.jpg").write_bytes(picture)
     reading = number.read(model, tmp_path / "sideways.jpg")
@@ -195,7 +196,7 @@ def test_a_digit_in_bits_between_wide_gaps_keeps_the_number_whole(model, clean):
 @needs_real_mnist
 def test_lined_paper_is_not_read_as_ones(model, clean):
     """`1961` on lined paper was read `111111`."""
-    picture, truth = pages.lined(*digits_of(clean, "1961"), np.random.default_rng(0))
+    picture, truth = conditions.lined(*digits_of(clean, "1961"), np.random.default_rng(0))
     assert number.read(model, picture).text == "1961"
 
 
@@ -252,7 +253,7 @@ def test_the_steps_figure_shows_each_stage_and_the_boxes(model, clean):
 
     from digitlab import plots
 
-    picture, truth = pages.shadow(*digits_of(clean, "2741"), np.random.default_rng(0))
+    picture, truth = conditions.shadow(*digits_of(clean, "2741"), np.random.default_rng(0))
     fig = plots.number_steps(number.read(model, picture, steps=True))
     assert len(fig.axes) == 5 and fig.axes[-1].get_title() == "read: 2741"
     assert len(fig.axes[-1].patches) == 4 and not legibility.glitches(fig)
@@ -302,7 +303,7 @@ def test_the_ceiling_counts_numbers_whose_every_digit_reads_right_and_sure():
     assert grid.ceiling(sevens(0.6), digits, all_sevens, count=5) == (0, 1)  # every digit "?"
     assert grid.ceiling(sevens(0.6), digits, all_sevens, count=5, min_confidence=0.5) == (1, 1)
     # a number that holds the 3 is read wrong
-    with_three = np.mean([3 in ys for _, ys in pages.numbers(digits, one_three, 5)])
+    with_three = np.mean([3 in ys for _, ys in conditions.numbers(digits, one_three, 5)])
     assert 0 < with_three < 1
     assert grid.ceiling(sevens(0.95), digits, one_three, count=5) == (1 - with_three,) * 2
 

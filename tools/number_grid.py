@@ -1,5 +1,5 @@
 """`python -m tools.number_grid`: whole numbers of MNIST digits under every condition of
-`tools.number_pages`, read by `digitlab.number.read`; per condition the share of numbers read
+`tools.number_conditions`, read by `digitlab.number.read`; per condition the share of numbers read
 exactly, the share of digits read right, the share answered with "?" and the share read wrong
 with confidence 90% or more (the worst outcome).
 
@@ -20,7 +20,7 @@ import numpy as np
 
 from digitlab.config import READER
 from tools.conditions import split_digits
-from tools.number_pages import CONDITIONS, Condition, conditions, numbers
+from tools.number_conditions import CONDITIONS, Condition, conditions, numbers
 
 CONFIDENT = 0.9  # a wrong number read at least this surely is the worst outcome
 # Floors, per condition (issue 41): exact within 3 points of the digit model's ceiling, touching
