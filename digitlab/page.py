@@ -150,7 +150,8 @@ def number_row(found: list[Piece], height: float) -> list[Piece]:
     bridged = max(1.5 * height, 1.5 * float(np.median(gaps))) if gaps else 1.5 * height
     runs, right = [[]], None
     for p in sorted(tall + bits, key=lambda p: p.left):
-        if right is not None and p.left - right > bridged:
+        if right is not None and p.left - right > bridged or p.height >= 0.55 * height \
+                and runs[-1] and not in_line(runs[-1][-1], p, height):
             runs.append([])
         if p.height >= 0.55 * height:
             runs[-1].append(p)
@@ -174,6 +175,19 @@ def number_row(found: list[Piece], height: float) -> list[Piece]:
             break
         row, last = [*row, p], p.right
     return row
+
+
+def in_line(a: Piece, b: Piece, height: float) -> bool:
+    """Whether two digit-sized pieces may be neighbours in a row, however it is turned (up to
+    35 degrees), or parts of one digit, one above the other (a 6's stem over its loop): the tip
+    of a shadow's edge at the page's border, beside a number but far below it, is neither
+    (turned by it, the row was read `????`)."""
+    if a.left < b.right and b.left < a.right \
+            and max(a.top, b.top) - min(a.bottom, b.bottom) <= 0.5 * height:  # one digit's parts
+        return True
+    dx = abs((a.left + a.right) - (b.left + b.right)) / 2
+    dy = abs((a.top + a.bottom) - (b.top + b.bottom)) / 2
+    return dy <= np.tan(np.radians(35)) * dx + 0.5 * height
 
 
 def line_of(row: list[Piece], height: float) -> tuple[float, float]:

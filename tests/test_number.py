@@ -247,6 +247,30 @@ def test_no_number_is_a_clear_error(model):
         number.read(model, np.full((200, 400), 0.9, np.float32))
 
 
+def test_pieces_in_line_are_neighbours_or_one_digits_parts_and_a_wedge_far_below_is_neither():
+    from digitlab.page import Piece, in_line
+
+    stem, loop = Piece(53, 72, 77, 89, 236, 1), Piece(81, 55, 116, 98, 884, 2)  # a 6 in two
+    assert in_line(stem, loop, 35)
+    six, three = Piece(227, 175, 258, 193, 334, 1), Piece(231, 200, 262, 220, 309, 2)
+    wedge = Piece(407, 144, 439, 154, 185, 3)  # a shadow's tip at the border, below and beside
+    assert in_line(six, three, 31) and not in_line(wedge, six, 31)
+    turned = Piece(251, 205, 282, 225, 300, 4)  # the next digit of a row turned 30 degrees
+    assert in_line(six, turned, 31)
+
+
+@needs_real_mnist
+@pytest.mark.parametrize("text, seed", [("63", 9), ("92", 21), ("2741", 6)])
+def test_the_tip_of_a_shadow_at_the_border_is_no_digit_of_a_small_number(model, clean, text,
+                                                                        seed):
+    """A small number on a big page, a shadow's edge through it: where the edge meets the
+    border it leaves a dark wedge as tall as a digit, beside the number but far below it. Taken
+    into the row, it turned the row by 70 degrees (these read 1971, ??? and 21741)."""
+    picture, truth = conditions.small_in_shadow(*digits_of(clean, text),
+                                                np.random.default_rng(seed))
+    assert number.read(model, picture).text == truth
+
+
 @needs_real_mnist
 def test_the_steps_figure_shows_each_stage_and_the_boxes(model, clean):
     import matplotlib.pyplot as plt
