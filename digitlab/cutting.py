@@ -14,7 +14,7 @@ import numpy as np
 from scipy import ndimage
 
 from digitlab.config import READER
-from digitlab.page import Piece, groups, left_out, level, line_of, others
+from digitlab.page import Found, Piece, groups, left_out, level, line_of, others
 
 
 @dataclass
@@ -78,10 +78,10 @@ class Row(NamedTuple):
     left_out: list[Piece]
 
 
-def candidates(amount, clean, labels, found, height: float) -> Row:
+def candidates(page: Found) -> Row:
     """Steps 4 and 5: the row levelled and cut into candidates for characters."""
-    levelled, labels, found, height, row, tilt = level(np.where(clean, amount, 0), labels,
-                                                       found, height)
+    levelled, labels, found, height, row, tilt = level(np.where(page.clean, page.amount, 0),
+                                                       page.labels, page.pieces, page.height)
     row_top, row_bottom = line_of(row, height)
     in_row = {p.label for p in row}  # digits, a small one at an end too
     cands = [Candidate(members, "digit" if any(p.label in in_row for p in members)

@@ -192,12 +192,11 @@ def read(model, source, min_confidence: float = READER.min_confidence, steps: bo
     # opened once, at the closest look it may need
     picture = pictures.open_picture(source, READER.max_side, READER.row_short)
     grey = _smaller(picture.grey, READER.side)
-    amount, mask, clean, labels, found, height = find_ink(grey)
-    if height < READER.min_height and max(grey.shape) >= READER.side:  # small on a big page
-        grey = _smaller(picture.grey, round(max(grey.shape) * READER.min_height / height))
-        amount, mask, clean, labels, found, height = find_ink(grey)
-    levelled, labels, height, tilt, cands, missed = cutting.candidates(amount, clean, labels, found,
-                                                              height)
+    page = find_ink(grey)
+    if page.height < READER.min_height and max(grey.shape) >= READER.side:  # small, big page
+        grey = _smaller(picture.grey, round(max(grey.shape) * READER.min_height / page.height))
+        page = find_ink(grey)
+    levelled, labels, height, tilt, cands, missed = cutting.candidates(page)
     scale = picture.scale * max(picture.grey.shape) / max(grey.shape)
     glyphs, run = [], []
     for cand in [*cands, None]:  # runs of digit candidates, read together, between marks
@@ -218,7 +217,7 @@ def read(model, source, min_confidence: float = READER.min_confidence, steps: bo
                                 1.0))
     if not any(g.probabilities is not None for g in glyphs):
         raise NoDigitFound("no number found: no digit among the ink")
-    shown = {"grey": grey, "ink": mask, "lines removed": clean, "levelled": levelled,
+    shown = {"grey": grey, "ink": page.mask, "lines removed": page.clean, "levelled": levelled,
              "tilt": tilt, "scale": scale} if steps else {}
     return Reading("".join(g.char for g in glyphs), glyphs, shown,
                    [_box((p.left, p.top, p.right, p.bottom), grey.shape, levelled.shape, tilt,

@@ -15,6 +15,7 @@ the row of its digits, and that row levelled. The first steps of `number.read`:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from scipy import ndimage
@@ -23,7 +24,29 @@ from digitlab.ink import ink_map, ink_mask, remove_lines
 from digitlab.preprocess import NoDigitFound
 
 
-def find_ink(grey: np.ndarray):
+class Found(NamedTuple):
+    """What `find_ink` finds on a page."""
+
+    amount: np.ndarray  # how much light each pixel's ink swallows, 0 to 1 (`ink.ink_map`)
+    mask: np.ndarray  # which pixels are ink
+    clean: np.ndarray  # those without lines, frames and the tips that reach in at the edges
+    labels: np.ndarray  # each pixel of `clean`, its piece's label (0: no ink)
+    pieces: list[Piece]  # the connected pieces of `clean`
+    height: float  # how tall the number's digits are
+
+
+class Levelled(NamedTuple):
+    """The ink turned by `level` so that the number's row runs level."""
+
+    ink: np.ndarray
+    labels: np.ndarray
+    pieces: list[Piece]
+    height: float
+    row: list[Piece]  # the number's digit-sized pieces, left to right
+    tilt: float  # degrees turned (0: left as it was)
+
+
+def find_ink(grey: np.ndarray) -> Found:
     """Steps 1 and 2: the ink's amounts, which pixels are ink, which of those are left once
     lines, frames and the tips of what reaches in at the edges are gone (with their pieces),
     and the height of the number's digits."""
@@ -43,10 +66,10 @@ def find_ink(grey: np.ndarray):
     if strays:
         clean = clean & ~np.isin(labels, [p.label for p in strays])
         labels, found = pieces(clean)
-    return amount, mask, clean, labels, found, digit_height(found)
+    return Found(amount, mask, clean, labels, found, digit_height(found))
 
 
-def level(ink: np.ndarray, labels: np.ndarray, found: list[Piece], height: float):
+def level(ink: np.ndarray, labels: np.ndarray, found: list[Piece], height: float) -> Levelled:
     """Step 4: the ink turned so that the number's row runs level (when it tilts by more than
     2 degrees); with its pieces, the digits' height, the row and the angle turned."""
     row = number_row(found, height)
@@ -57,11 +80,11 @@ def level(ink: np.ndarray, labels: np.ndarray, found: list[Piece], height: float
                                  <= 1.5 * (max(p.bottom for p in row) - min(p.top for p in row)))
     tilt = 0.0 if alone else angle(parts, labels, height)
     if abs(tilt) <= 2:
-        return ink, labels, found, height, row, 0.0
+        return Levelled(ink, labels, found, height, row, 0.0)
     ink = ndimage.rotate(ink, tilt, reshape=True, order=1)
     labels, found = pieces(ink > 0.1)
     height = digit_height(found)
-    return ink, labels, found, height, number_row(found, height), tilt
+    return Levelled(ink, labels, found, height, number_row(found, height), tilt)
 
 
 @dataclass

@@ -72,9 +72,7 @@ def from_number(digits: np.ndarray, rng: np.random.Generator):
     sheets = written(digits, rng)
     grey = pictures.grey_image(photo(np.max(sheets, axis=0)), side=READER.side)
     size = grey.shape[::-1]
-    amount, _, clean, labels, found, height = find_ink(grey)
-    levelled, labels, height, tilt, cands, _ = cutting.candidates(amount, clean, labels, found,
-                                                                  height)
+    levelled, labels, height, tilt, cands, _ = cutting.candidates(find_ink(grey))
     if tilt or not cands:  # turned: the digits' sheets would no longer line up
         return [], []
     # Each digit's ink where the reader found ink: its faint rim, which the reader leaves out,
