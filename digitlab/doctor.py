@@ -79,6 +79,17 @@ def check_reader() -> Check:
                   "shipped networks' .tflite files), without TensorFlow")
 
 
+def check_big_pictures() -> Check:
+    """Whether libvips loads: it opens PNG, WebP and TIFF pictures too big for Pillow."""
+    try:
+        import pyvips
+    except (ImportError, OSError) as e:
+        return False, (f"libvips cannot be loaded ({e}): PNG, WebP and TIFF pictures over about "
+                       f"60 MP cannot be read; {INSTALL_FIX}")
+    version = ".".join(str(pyvips.version(i)) for i in range(3))
+    return True, f"libvips {version} opens PNG, WebP and TIFF pictures of up to 100 MP"
+
+
 def check_data() -> Check:
     from digitlab.data import DataError, find_mnist, load_mnist
 
@@ -114,6 +125,7 @@ def checks() -> Iterator[Check]:
     yield check_mode()
     yield check_devices()
     yield check_reader()
+    yield check_big_pictures()
     yield check_data()
     yield check_front_ends()
 

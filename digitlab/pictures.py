@@ -84,7 +84,7 @@ def _open_picture(source, side: int, short: int) -> Picture:
         if _decoded_bytes(image) > MAX_DECODED and image.format in STREAMED \
                 and not isinstance(source, Image.Image | np.ndarray):
             image.close()
-            image, turn = _shrink_on_load(source, image.format, side)
+            image, turn = _shrink_on_load(source, image.format, side, name)
         else:
             _check_memory(image, name)
             turn = _orientation(image)  # a PNG's is read after its pixels, decoded here
@@ -166,11 +166,16 @@ def _shrink(image: Image.Image, size: tuple[int, int], own: bool) -> Image.Image
         np.uint8)), Image.fromarray(small_alpha.astype(np.uint8))])
 
 
-def _shrink_on_load(source: str | os.PathLike | bytes, kind: str,
-                    side: int) -> tuple[Image.Image, int]:
+def _shrink_on_load(source: str | os.PathLike | bytes, kind: str, side: int,
+                    name) -> tuple[Image.Image, int]:
     """A PNG, WebP or TIFF box-averaged by libvips as it decodes (WebP decoding at reduced
     size), to at most `side` pixels a side, a strip in memory at a time; and its orientation."""
-    import pyvips  # only for pictures this big: it starts a library of its own
+    try:
+        import pyvips  # only for pictures this big: it starts a library of its own
+    except (ImportError, OSError) as e:  # pyvips without its library, as conda can leave it
+        raise ImageError(f"{name}: too big for digitlab to open without libvips, which cannot "
+                         f"be loaded ({e}): `pip install pyvips-binary`, or save the picture "
+                         "as JPEG") from None
 
     pyvips.block_untrusted_set(True)  # its loaders meant for trusted files stay off
 

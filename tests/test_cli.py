@@ -54,6 +54,7 @@ def test_doctor_marks_each_check(tiny, capsys):
     assert "✓ quick mode is ON (DIGITLAB_QUICK is set)" in "\n".join(lines)  # as the tests run
     assert any(line.startswith("✓ TensorFlow sees 1 CPU") for line in lines)
     assert any(line.startswith("✓ widget front-ends installed") for line in lines)
+    assert any(line.startswith("✓ libvips 8.") for line in lines)
     data_line = next(line for line in lines if line.startswith("✗ MNIST"))
     assert "DIGITLAB_DATA" in data_line
 

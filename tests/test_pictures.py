@@ -59,6 +59,19 @@ def test_a_png_webp_or_tiff_too_big_for_pillow_is_shrunk_as_it_decodes(
         np.testing.assert_allclose(streamed.grey, whole.grey, atol=1.5 / 255)
 
 
+def test_a_big_png_without_libvips_is_refused_with_the_fix(tmp_path, monkeypatch):
+    """pyvips installed without its library (as a conda environment can leave it): one line
+    naming the file and the fix, not 'damaged'."""
+    import sys
+
+    page(800, 600).save(tmp_path / "big.png")
+    monkeypatch.setattr(pictures, "MAX_DECODED", 1000)
+    monkeypatch.setitem(sys.modules, "pyvips", None)  # `import pyvips` raises ImportError
+    with pytest.raises(pictures.ImageError, match=r"big.png: too big for digitlab to open "
+                       r"without libvips, .*`pip install pyvips-binary`, or save the picture"):
+        pictures.grey_image(tmp_path / "big.png", 200)
+
+
 def test_a_palette_picture_reads_like_its_grey_copy(tmp_path):
     """A GIF's or a palette PNG's colours are looked up in grey (one byte a pixel, where RGBA
     took four: a 100 MP GIF fits a student's memory)."""
