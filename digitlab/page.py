@@ -173,10 +173,11 @@ def number_row(found: list[Piece], height: float) -> list[Piece]:
     bridged = max(1.5 * height, 1.5 * float(np.median(gaps))) if gaps else 1.5 * height
     runs, right = [[]], None
     for p in sorted(tall + bits, key=lambda p: p.left):
-        if right is not None and p.left - right > bridged or p.height >= 0.55 * height \
-                and runs[-1] and not in_line(runs[-1][-1], p, height):
+        whole = p.height >= 0.55 * height  # a digit, not a bit
+        if right is not None and p.left - right > bridged \
+                or whole and runs[-1] and not in_line(runs[-1][-1], p, height):
             runs.append([])
-        if p.height >= 0.55 * height:
+        if whole:
             runs[-1].append(p)
         right = p.right if right is None else max(right, p.right)
     row = max(runs, key=lambda run: sum(p.mass for p in run))
@@ -208,9 +209,8 @@ def in_line(a: Piece, b: Piece, height: float) -> bool:
     if a.left < b.right and b.left < a.right \
             and max(a.top, b.top) - min(a.bottom, b.bottom) <= 0.5 * height:  # one digit's parts
         return True
-    dx = abs((a.left + a.right) - (b.left + b.right)) / 2
-    dy = abs((a.top + a.bottom) - (b.top + b.bottom)) / 2
-    return dy <= np.tan(np.radians(35)) * dx + 0.5 * height
+    (ay, ax), (by, bx) = a.centre, b.centre
+    return abs(ay - by) <= np.tan(np.radians(35)) * abs(ax - bx) + 0.5 * height
 
 
 def line_of(row: list[Piece], height: float) -> tuple[float, float]:
@@ -289,7 +289,8 @@ def angle(parts: list[list[Piece]], labels: np.ndarray, height: float) -> float:
         # Digits of one size line up along their middles (turned, their boxes' feet do not),
         # digits of mixed sizes along their feet: of three or more digits (no sign, whose foot
         # is on no baseline), the line they keep to more closely.
-        lines = [(boxes[:, 1] + boxes[:, 3]) / 2] + [boxes[:, 3]] * (chosen is digits)
+        middles, feet = (boxes[:, 1] + boxes[:, 3]) / 2, boxes[:, 3]
+        lines = [middles, feet] if chosen is digits else [middles]
         fits = [np.polyfit(x, y, 1, w=weights, full=True) for y in lines]
         slope = min(fits, key=lambda fit: fit[1][0] if len(fit[1]) else 0.0)[0][0]
         return float(np.degrees(np.arctan(slope)))

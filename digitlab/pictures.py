@@ -81,12 +81,13 @@ def _open_picture(source, side: int, short: int) -> Picture:
         frames = getattr(image, "n_frames", 1)  # TIFF and GIF read each frame's header
         if image is not source:  # opened here, so ours to change: JPEGs decode at reduced size
             image.draft("L", within(image.size, side))
-        if _decoded_bytes(image) > MAX_DECODED and image.format in STREAMED \
+        need = _decoded_bytes(image)
+        if need > MAX_DECODED and image.format in STREAMED \
                 and not isinstance(source, Image.Image | np.ndarray):
             image.close()
             image, turn = _shrink_on_load(source, image.format, side, name)
         else:
-            _check_memory(image, name)
+            _check_memory(image, need, name)
             turn = _orientation(image)  # a PNG's is read after its pixels, decoded here
         if "transparency" in image.info and image.mode not in ("RGBA", "LA", "PA"):
             image = image.convert("RGBA")  # a key colour: it becomes an alpha channel
@@ -220,9 +221,9 @@ def _decoded_bytes(image: Image.Image) -> int:
     return need
 
 
-def _check_memory(image: Image.Image, name) -> None:
-    """Refuse, from the header, a picture whose decoding would take over MAX_DECODED bytes."""
-    need = _decoded_bytes(image)
+def _check_memory(image: Image.Image, need: int, name) -> None:
+    """Refuse, from the header, a picture whose decoding would take `need` bytes, over
+    MAX_DECODED."""
     if need > MAX_DECODED:
         raise ImageError(
             f"{name}: {image.width:,}x{image.height:,} {image.format or ''} pixels would take "
