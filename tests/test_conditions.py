@@ -8,7 +8,7 @@ import pytest
 from helpers import REAL_DATA, needs_real_mnist
 
 from digitlab import predict, preprocess, pretrained
-from tools import conditions
+from tools import captures, conditions
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +38,7 @@ def a_digit() -> np.ndarray:
 
 @pytest.mark.parametrize("width, side", [(1, 28), (1, 64), (1, 280), (2, 64)])
 def test_thin_pens_draw_strokes_of_their_width(width, side):
-    ink = np.asarray(conditions.thin_pen(width, side)(a_digit())) < 128
+    ink = np.asarray(captures.thin_pen(width, side)(a_digit())) < 128
     assert ink.shape == (side, side) and ink.any()
     blocks = ink[:-1, :-1] & ink[1:, 1:] & ink[1:, :-1] & ink[:-1, 1:]  # 2x2 squares of ink
     assert blocks.any() == (width == 2)  # a 1-px line holds none
@@ -46,7 +46,7 @@ def test_thin_pens_draw_strokes_of_their_width(width, side):
 
 def test_every_condition_renders_a_picture_preprocess_can_read():
     digit = a_digit()
-    for name, render in conditions.CONDITIONS.items():
+    for name, render in captures.CONDITIONS.items():
         out = preprocess.preprocess(render(digit, np.random.default_rng(0)))
         assert out.shape == (28, 28) and out.max() == pytest.approx(1), name
 
@@ -65,14 +65,14 @@ def test_one_pixel_line_is_read_as_a_one(model, size, paper, pen):
 def test_tight_crops_read_as_well_as_with_a_margin(model, test_digits):
     """Reproduction 1: digits cropped to their ink, edge to edge, were 62.7% read (5.7% called
     blank) against 99.7% with a 3-pixel margin: strokes at the edge were taken for lines."""
-    row = conditions.measure(model, *test_digits, {"tight crop": conditions.tight_crop})[0]
+    row = conditions.measure(model, *test_digits, {"tight crop": captures.tight_crop})[0]
     assert row["accuracy"] >= conditions.FLOOR and row["blank"] <= conditions.BLANK_CEILING, row
 
 
 @needs_real_mnist
 def test_faint_ink_reads_like_mnist(model, test_digits):
     """Reproduction 3: ink only 24 grey levels darker than the paper was 97.7% read, 1% blank."""
-    row = conditions.measure(model, *test_digits, {"faint": conditions.faint})[0]
+    row = conditions.measure(model, *test_digits, {"faint": captures.faint})[0]
     assert row["accuracy"] >= 0.98 and row["blank"] <= conditions.BLANK_CEILING, row
 
 
@@ -89,7 +89,7 @@ def test_grid_command_prints_every_condition(tmp_path, capsys):
                             "--figure", str(figure)])
     table = capsys.readouterr().out
     assert code in (0, 1)  # 1: floors missed, which 4 digits a condition cannot tell
-    assert all(f"| {name} |" in table for name in conditions.CONDITIONS)
+    assert all(f"| {name} |" in table for name in captures.CONDITIONS)
     result = json.loads(out.read_text())
-    assert result["split"] == "validation" and len(result["rows"]) == len(conditions.CONDITIONS)
+    assert result["split"] == "validation" and len(result["rows"]) == len(captures.CONDITIONS)
     assert figure.stat().st_size > 10_000

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from tools.conditions import on_paper
+from tools.captures import on_paper
 
 PAPER, PEN = 0.94, 0.12
 SCALE = 3  # page pixels per MNIST pixel: digits about 60 pixels tall
