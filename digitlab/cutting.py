@@ -92,8 +92,26 @@ def candidates(page: Found) -> Row:
                left_out(found, row, height))
 
 
+class Part(NamedTuple):
+    """A digit's ink, cropped from the levelled row, and its box there (left, top, right,
+    bottom)."""
+
+    ink: np.ndarray
+    box: tuple[int, int, int, int]
+
+
+class Way(NamedTuple):
+    """One way to read the candidates `first` to `end - 1`: its digits' parts, left to right,
+    and what it costs (unlikely widths, cuts through strokes)."""
+
+    first: int
+    end: int
+    cost: float
+    parts: list[Part]
+
+
 def _ink(amount: np.ndarray, labels: np.ndarray, members: list[Piece], left: int, right: int
-         ) -> tuple[np.ndarray, tuple[int, int, int, int]] | None:
+         ) -> Part | None:
     """The ink of `members` between columns `left` and `right`, cropped; and its box (left, top,
     right, bottom) in the levelled picture. None if hardly any ink is there."""
     top, bottom = min(p.top for p in members), max(p.bottom for p in members)
@@ -102,14 +120,14 @@ def _ink(amount: np.ndarray, labels: np.ndarray, members: list[Piece], left: int
                           0), left, top)
 
 
-def _trim(ink: np.ndarray, left: int, top: int):
-    """Ink whose top-left corner is at (left, top), cut to its box; with that box (left, top,
-    right, bottom). None if hardly any ink is there."""
+def _trim(ink: np.ndarray, left: int, top: int) -> Part | None:
+    """Ink whose top-left corner is at (left, top), cut to its box. None if hardly any ink is
+    there."""
     rows, cols = np.nonzero(ink > 0.05)
     if rows.size < 8:
         return None
     box = (left + cols.min(), top + rows.min(), left + cols.max() + 1, top + rows.max() + 1)
-    return ink[rows.min():rows.max() + 1, cols.min():cols.max() + 1], box
+    return Part(ink[rows.min():rows.max() + 1, cols.min():cols.max() + 1], box)
 
 
 def seam(solid: np.ndarray, lo: int, hi: int) -> np.ndarray:
@@ -162,8 +180,9 @@ def _crossed(solid: np.ndarray, seam: np.ndarray, stroke: float) -> float:
     return float(solid[np.arange(len(seam)), seam].sum()) / stroke
 
 
-def _part(ink: np.ndarray, box: tuple, left: np.ndarray | None, right: np.ndarray | None):
-    """The ink between two seams (or an edge), cropped; with its box."""
+def _between(part: Part, left: np.ndarray | None, right: np.ndarray | None) -> Part | None:
+    """The part's ink between two seams (or an edge)."""
+    ink, box = part
     cols = np.arange(ink.shape[1])[None, :]
     keep = np.ones(ink.shape, bool)
     if left is not None:
@@ -181,9 +200,10 @@ def _shape_cost(box: tuple[int, int, int, int], height: float) -> float:
             + READER.short_cost * max(0.0, 0.7 - (bottom - top) / height))
 
 
-def joins(cands: list[Candidate], amount: np.ndarray, labels: np.ndarray, height: float):
+def joins(cands: list[Candidate], amount: np.ndarray, labels: np.ndarray, height: float
+          ) -> list[Way]:
     """Each digit candidate read whole, and 2-3 narrow neighbours joined into one digit (a
-    digit in pieces): (first, last + 1, cost, [(ink, box)])."""
+    digit in pieces)."""
     ways = []
     for i in range(len(cands)):
         for j in range(i + 1, min(i + 4, len(cands) + 1)):
@@ -193,25 +213,26 @@ def joins(cands: list[Candidate], amount: np.ndarray, labels: np.ndarray, height
                 break
             whole = _ink(amount, labels, [p for c in cands[i:j] for p in c.members], left, right)
             if whole is not None:
-                ways.append((i, j, _shape_cost(whole[1], height), [whole]))
+                ways.append(Way(i, j, _shape_cost(whole.box, height), [whole]))
     return ways
 
 
-def splits(i: int, whole: tuple, height: float):
-    """A candidate cut into 2-4 digits, each way it might be: (i, i + 1, cost, [(ink, box)])."""
-    ink, (left, _, right, _) = whole
-    solid = ink > 0.05
+def splits(i: int, whole: Part, height: float) -> list[Way]:
+    """Candidate `i`, read whole as `whole`, cut into 2-4 digits each way it might be."""
+    left, _, right, _ = whole.box
+    solid = whole.ink > 0.05
     stroke = max(1.0, 4 * float(ndimage.distance_transform_edt(solid)[solid].mean()) - 2)
     ways = []
-    for parts in range(2, min(4, int((right - left) / (0.3 * height))) + 1):
-        for cut in _cuts(solid, parts):
+    for count in range(2, min(4, int((right - left) / (0.3 * height))) + 1):
+        for cut in _cuts(solid, count):
             edges = [None, *cut, None]
-            inks = [_part(*whole, a, b) for a, b in zip(edges, edges[1:], strict=False)]
-            if any(k is None for k in inks):
+            parts = [_between(whole, a, b) for a, b in zip(edges, edges[1:], strict=False)]
+            if any(part is None for part in parts):
                 continue
             cost = READER.cut_cost * sum(max(0.0, _crossed(solid, c, stroke) - 1) for c in cut)
             # too narrow to hold that many digits side by side
-            cost += READER.split_cost * max(0.0, READER.pair_width * parts / 2 * height
-                                     - (right - left)) / (0.25 * height)
-            ways.append((i, i + 1, cost + sum(_shape_cost(box, height) for _, box in inks), inks))
+            cost += READER.split_cost * max(0.0, READER.pair_width * count / 2 * height
+                                            - (right - left)) / (0.25 * height)
+            cost += sum(_shape_cost(part.box, height) for part in parts)
+            ways.append(Way(i, i + 1, cost, parts))
     return ways

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 from PIL import Image
@@ -80,14 +81,43 @@ def at_row_scale(ink: np.ndarray, height: float) -> np.ndarray:
     return np.clip(canvas / max(float(canvas.max()), 1e-6), 0, 1)
 
 
-def _score(model, one_digit, ways: list, height: float) -> list:
-    """Each way read by the networks: (first, end, score, [(prediction, box, whole)]), where
-    `whole` is the probability that `one_digit` gives the piece of being one whole digit. Its
-    score: the log of its digits' joint probability, and of their being whole, less its
-    cost."""
-    cut = [ink for _, _, _, inks in ways for ink, _ in inks]
+class Seen(NamedTuple):
+    """A part of the row as the networks read it: the digit network's prediction, the part's
+    box, and how far its cut is trusted (the one-digit network's probability that it is one
+    whole digit; in the reading chosen, the agreement of the ways to read it)."""
+
+    prediction: predict.Prediction
+    box: tuple[int, int, int, int] | None
+    trust: float
+
+
+class Scored(NamedTuple):
+    """A way to read candidates, read: which candidates, its score, and its digits."""
+
+    first: int
+    end: int
+    score: float
+    seen: list[Seen]
+
+    @property
+    def text(self) -> str:
+        return "".join(str(s.prediction.digit) for s in self.seen)
+
+
+class Looked(NamedTuple):
+    """A digit after the second look: its ten probabilities, its box and its confidence."""
+
+    probabilities: np.ndarray
+    box: tuple[int, int, int, int] | None
+    confidence: float
+
+
+def _score(model, one_digit, ways: list[cutting.Way], height: float) -> list[Scored]:
+    """Each way read by the networks. Its score: the log of its digits' joint probability, and
+    of their being whole, less its cost."""
+    cut = [part.ink for way in ways for part in way.parts]
     if not cut:
-        return [(i, j, -cost, []) for i, j, cost, _ in ways]
+        return [Scored(way.first, way.end, -way.cost, []) for way in ways]
     # The digit networks read in a second thread (TensorFlow lets go of Python's lock as it
     # works) while this one scales the pieces for the one-digit network and runs it: the same
     # results, a millisecond or so sooner on two cores.
@@ -96,48 +126,51 @@ def _score(model, one_digit, ways: list, height: float) -> list:
     whole = iter(predict.classify(one_digit, np.stack([at_row_scale(k, height) for k in cut])))
     read = iter(reading.result())
     scored = []
-    for i, j, cost, inks in ways:
-        got = [(next(read), box, float(next(whole).probabilities[1])) for _, box in inks]
-        score = sum(np.log(max(p.confidence, 1e-9)) + np.log(max(w, 1e-9))
-                    for p, _, w in got) - cost
-        scored.append((i, j, score, got))
+    for way in ways:
+        seen = [Seen(next(read), part.box, float(next(whole).probabilities[1]))
+                for part in way.parts]
+        score = sum(np.log(max(s.prediction.confidence, 1e-9)) + np.log(max(s.trust, 1e-9))
+                    for s in seen) - way.cost
+        scored.append(Scored(way.first, way.end, score, seen))
     return scored
 
 
 def best_reading(model, one_digit, cands: list[cutting.Candidate], amount, labels, height: float
-                 ) -> list:
+                 ) -> list[Seen]:
     """The way to read a run of digit candidates that the networks are surest of: the most
     probable (the product of its digits' confidences and of their being whole digits), less
     the costs of unlikely widths and of cuts through several strokes. A candidate is tried cut
     into several digits only where reading it whole is in doubt: wider than a digit, read
-    unsure, or not looking like one whole digit. [(prediction, box, agreement)] left to right,
-    where the agreement is the share of the evidence its reading holds among all the ways to
+    unsure, or not looking like one whole digit. Its digits left to right, each trusted as far
+    as its agreement: the share of the evidence its reading holds among all the ways to
     read those candidates (`_agreement`): two cuts that read a digit differently leave neither
     sure; where cuts competed, it is no more than `READER.whole_power` of its being whole."""
     whole = cutting.joins(cands, amount, labels, height)
     scored = _score(model, one_digit, whole, height)
-    doubtful = sorted((got[0][0].confidence * got[0][2], i, inks[0])
-                      for (i, j, _, inks), (_, _, _, got) in zip(whole, scored, strict=True)
-                      if j == i + 1 and _doubtful(inks[0][1], got[0][0].confidence, got[0][2],
-                                                  height))
+    doubtful = sorted((read.seen[0].prediction.confidence * read.seen[0].trust, way.first,
+                       way.parts[0])
+                      for way, read in zip(whole, scored, strict=True)
+                      if way.end == way.first + 1 and _doubtful(
+                          way.parts[0].box, read.seen[0].prediction.confidence,
+                          read.seen[0].trust, height))
     chosen = sorted(doubtful[:READER.max_split], key=lambda d: d[1])  # back in reading order
-    scored += _score(model, one_digit, [way for _, i, ink in chosen
-                                        for way in cutting.splits(i, ink, height)], height)
+    scored += _score(model, one_digit, [way for _, i, part in chosen
+                                        for way in cutting.splits(i, part, height)], height)
     evidence = {}  # (first, end) -> {text: the score of its best way}
-    for i, j, score, got in scored:
-        texts = evidence.setdefault((i, j), {})
-        text = "".join(str(p.digit) for p, _, _ in got)
-        texts[text] = max(score, texts.get(text, -np.inf))
-    best = {0: (0.0, [])}  # candidates read so far -> (score, glyphs)
+    for read in scored:
+        texts = evidence.setdefault((read.first, read.end), {})
+        texts[read.text] = max(read.score, texts.get(read.text, -np.inf))
+    best = {0: (0.0, [])}  # candidates read so far -> (score, digits seen)
     for end in range(1, len(cands) + 1):
         options = []
-        for i, j, score, got in scored:
-            if j == end and i in best:
-                text = "".join(str(p.digit) for p, _, _ in got)
-                glyphs = [(p, box, min(_agreement(evidence[i, j], text, k),
-                                       w ** READER.whole_power if len(evidence[i, j]) > 1 else 1.0))
-                          for k, (p, box, w) in enumerate(got)]
-                options.append((best[i][0] + score, best[i][1] + glyphs))
+        for read in scored:
+            if read.end == end and read.first in best:
+                texts = evidence[read.first, read.end]
+                seen = [Seen(s.prediction, s.box, min(
+                    _agreement(texts, read.text, k),
+                    s.trust ** READER.whole_power if len(texts) > 1 else 1.0))
+                    for k, s in enumerate(read.seen)]
+                options.append((best[read.first][0] + read.score, best[read.first][1] + seen))
         if options:
             best[end] = max(options, key=lambda o: o[0])
     return best[max(best)][1]
@@ -152,23 +185,22 @@ def _agreement(texts: dict[str, float], text: str, k: int) -> float:
     return float(agree / sum(weight.values()))
 
 
-def second_look(model, read: list) -> list:
+def second_look(model, read: list[Seen]) -> list[Looked]:
     """Each digit's probabilities and confidence: no more than its cut's agreement, and for a
     digit read with less than READER.second_look confidence, its readings moved a pixel each way,
     averaged. A digit that reads differently when moved a pixel was never sure (on validation
-    digits this halves the wrong answers given with 90% confidence or more).
-    [(probabilities, box, confidence)]."""
-    unsure = [i for i, (p, _, _) in enumerate(read) if p.confidence < READER.second_look]
-    moved = [np.roll(read[i][0].image, step, axis) for i in unsure
+    digits this halves the wrong answers given with 90% confidence or more)."""
+    unsure = [i for i, s in enumerate(read) if s.prediction.confidence < READER.second_look]
+    moved = [np.roll(read[i].prediction.image, step, axis) for i in unsure
              for step, axis in ((1, 0), (-1, 0), (1, 1), (-1, 1))]
     again = iter(predict.classify(model, np.stack(moved)) if moved else [])
     looked = []
-    for i, (prediction, box, agreement) in enumerate(read):
-        probabilities = prediction.probabilities
+    for i, s in enumerate(read):
+        probabilities = s.prediction.probabilities
         if i in unsure:
             probabilities = np.mean([probabilities, *(next(again).probabilities
                                                       for _ in range(4))], axis=0)
-        looked.append((probabilities, box, min(float(probabilities.max()), agreement)))
+        looked.append(Looked(probabilities, s.box, min(float(probabilities.max()), s.trust)))
     return looked
 
 
@@ -203,12 +235,12 @@ def read(model, source, min_confidence: float = READER.min_confidence, steps: bo
         if cand is not None and cand.kind == "digit":
             run.append(cand)
             continue
-        for probabilities, box, confidence in second_look(
-                model, best_reading(model, one_digit, run, levelled, labels, height)):
-            digit = int(probabilities.argmax())
-            glyphs.append(Glyph(str(digit) if confidence >= min_confidence else "?",
-                                _box(box, grey.shape, levelled.shape, tilt, scale),
-                                confidence, probabilities))
+        for d in second_look(model, best_reading(model, one_digit, run, levelled, labels,
+                                                 height)):
+            glyphs.append(Glyph(str(int(d.probabilities.argmax()))
+                                if d.confidence >= min_confidence else "?",
+                                _box(d.box, grey.shape, levelled.shape, tilt, scale),
+                                d.confidence, d.probabilities))
         run = []
         if cand is not None:
             box = (cand.left, min(p.top for p in cand.members), cand.right,

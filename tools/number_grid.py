@@ -80,11 +80,11 @@ def ceiling(model, digits, labels, count: int, seed: int = 0,
     sure = READER.min_confidence if min_confidence is None else min_confidence
     right = surely = 0
     for ds, ys in numbers(digits, labels, count, seed, lengths):
-        read = reader.second_look(model, [(p, None, 1.0) for p in predict.classify(
+        read = reader.second_look(model, [reader.Seen(p, None, 1.0) for p in predict.classify(
             model, data.scale(ds))])
-        hits = [int(probs.argmax()) == y for (probs, _, _), y in zip(read, ys, strict=True)]
+        hits = [int(d.probabilities.argmax()) == y for d, y in zip(read, ys, strict=True)]
         right += all(hits)
-        surely += all(hits) and min(confidence for _, _, confidence in read) >= sure
+        surely += all(hits) and min(d.confidence for d in read) >= sure
     return surely / count, right / count
 
 

@@ -81,13 +81,13 @@ def from_number(digits: np.ndarray, rng: np.random.Generator):
         size, Image.Resampling.BOX)), 0) for s in sheets]
     ways = cutting.joins(cands, levelled, labels, height)
     cut = []
-    for i, j, _, inks in ways:
-        if j == i + 1:
-            split = cutting.splits(i, inks[0], height)
+    for way in ways:
+        if way.end == way.first + 1:
+            split = cutting.splits(way.first, way.parts[0], height)
             cut += [split[k] for k in rng.permutation(len(split))[:WAYS]]
     images, ys, seen = [], [], set()
-    for *_, inks in ways + cut:
-        for part, box in inks:
+    for way in ways + cut:
+        for part, box in way.parts:
             if box in seen:  # the same piece, cut out by another way too
                 continue
             seen.add(box)
