@@ -30,8 +30,8 @@ from scipy import ndimage
 
 from digitlab import cutting, pictures, predict, preprocess
 from digitlab.config import READER
+from digitlab.ink import NoDigitFound
 from digitlab.page import find_ink
-from digitlab.preprocess import NoDigitFound
 
 _HELPER = ThreadPoolExecutor(1, thread_name_prefix="digit-networks")  # see `_score`
 

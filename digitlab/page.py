@@ -20,8 +20,7 @@ from typing import NamedTuple
 import numpy as np
 from scipy import ndimage
 
-from digitlab.ink import ink_map, ink_mask, remove_lines
-from digitlab.preprocess import NoDigitFound
+from digitlab.ink import NoDigitFound, ink_map, ink_mask, remove_lines
 
 
 class Found(NamedTuple):

@@ -15,15 +15,11 @@ from numpy.lib.stride_tricks import sliding_window_view
 from PIL import Image
 from scipy import ndimage
 
+from digitlab.ink import MIN_CONTRAST, NoDigitFound, grain, stroke_peak
 from digitlab.pictures import grey_image
 
 WORK_SIDE = 256  # the working resolution: plenty for a 20-pixel result, and fast
-MIN_CONTRAST = 0.08  # below this, ink and paper differ by less than sensor noise does
 STROKE = 2.2  # MNIST's typical stroke width, in pixels of the 28x28 image
-
-
-class NoDigitFound(ValueError):
-    """The picture is blank, or nearly: there is no digit in it to read."""
 
 
 @dataclass
@@ -99,39 +95,6 @@ def ink(grey: np.ndarray) -> np.ndarray:
     # higher the floor; on clean paper even faint pencil stays.
     floor = min(0.3, max(0.05, 4 * noise / contrast))
     return np.clip((amount / contrast - floor) / (1 - floor), 0, 1).astype(np.float32)
-
-
-def grain(flat: np.ndarray) -> float:
-    """The picture's noise, as a standard deviation: from differences of neighbouring pixels,
-    which are noise alone wherever both are paper or both ink, so however much of the picture
-    the ink covers (a robust spread, the MAD, of the differences, over the square root of 2)."""
-    step = np.diff(flat, axis=1).ravel()
-    if not step.size:  # a picture one pixel wide has no neighbours, so no noise to measure
-        return 0.0
-    return 1.4826 * float(np.median(np.abs(step - np.median(step)))) / np.sqrt(2)
-
-
-def stroke_peak(amount: np.ndarray) -> float:
-    """The strongest ink that lies on a stroke: the highest level that at least five pixels of
-    some 5x5 block reach. A line one pixel wide, straight or curved, crosses the block around any
-    of its pixels in five or more; specks of up to four pixels (noise, dust) do not count.
-    Found by bisection: 8 box filters, far cheaper than one rank filter. Levels of a quarter of
-    the strongest ink or more are tested on the box around that much ink alone, two pixels
-    wider (a block's reach): the same answer, at a fraction of the pixels."""
-    low, high = 0.0, float(amount.max())
-    if high <= 0:
-        return 0.0
-    top = high
-    rows, cols = np.nonzero(amount >= top / 4)
-    near = amount[max(rows.min() - 2, 0):rows.max() + 3, max(cols.min() - 2, 0):cols.max() + 3]
-    for _ in range(8):  # to within 0.4% of the strongest ink
-        level = (low + high) / 2
-        seen = near if level >= top / 4 else amount
-        if (ndimage.uniform_filter((seen >= level).astype(np.float32), 5) > 4.5 / 25).any():
-            low = level
-        else:
-            high = level
-    return low
 
 
 def _lines_across(mask: np.ndarray) -> list[np.ndarray]:
