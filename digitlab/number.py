@@ -101,6 +101,7 @@ class Scored(NamedTuple):
 
     @property
     def text(self) -> str:
+        """Its digits, as the digit network reads them."""
         return "".join(str(s.prediction.digit) for s in self.seen)
 
 
