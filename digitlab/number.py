@@ -92,10 +92,9 @@ class Seen(NamedTuple):
 
 
 class Scored(NamedTuple):
-    """A way to read candidates, read: which candidates, its score, and its digits."""
+    """A way to read candidates, read: the way, its score, and its digits."""
 
-    first: int
-    end: int
+    way: cutting.Way
     score: float
     seen: list[Seen]
 
@@ -118,7 +117,7 @@ def _score(model, one_digit, ways: list[cutting.Way], height: float) -> list[Sco
     of their being whole, less its cost."""
     cut = [part.ink for way in ways for part in way.parts]
     if not cut:
-        return [Scored(way.first, way.end, -way.cost, []) for way in ways]
+        return [Scored(way, -way.cost, []) for way in ways]
     # The digit networks read in a second thread (TensorFlow lets go of Python's lock as it
     # works) while this one scales the pieces for the one-digit network and runs it: the same
     # results, a millisecond or so sooner on two cores.
@@ -132,7 +131,7 @@ def _score(model, one_digit, ways: list[cutting.Way], height: float) -> list[Sco
                 for part in way.parts]
         score = sum(np.log(max(s.prediction.confidence, 1e-9)) + np.log(max(s.trust, 1e-9))
                     for s in seen) - way.cost
-        scored.append(Scored(way.first, way.end, score, seen))
+        scored.append(Scored(way, score, seen))
     return scored
 
 
@@ -146,32 +145,29 @@ def best_reading(model, one_digit, cands: list[cutting.Candidate], amount, label
     as its agreement: the share of the evidence its reading holds among all the ways to
     read those candidates (`_agreement`): two cuts that read a digit differently leave neither
     sure; where cuts competed, it is no more than `READER.whole_power` of its being whole."""
-    whole = cutting.joins(cands, amount, labels, height)
-    scored = _score(model, one_digit, whole, height)
-    doubtful = sorted((read.seen[0].prediction.confidence * read.seen[0].trust, way.first,
-                       way.parts[0])
-                      for way, read in zip(whole, scored, strict=True)
-                      if way.end == way.first + 1 and _doubtful(
-                          way.parts[0].box, read.seen[0].prediction.confidence,
-                          read.seen[0].trust, height))
-    chosen = sorted(doubtful[:READER.max_split], key=lambda d: d[1])  # back in reading order
-    scored += _score(model, one_digit, [way for _, i, part in chosen
-                                        for way in cutting.splits(i, part, height)], height)
+    scored = _score(model, one_digit, cutting.joins(cands, amount, labels, height), height)
+    doubtful = [read for read in scored if read.way.end == read.way.first + 1 and _doubtful(
+        read.way.parts[0].box, read.seen[0].prediction.confidence, read.seen[0].trust, height)]
+    doubtful.sort(key=lambda read: read.seen[0].prediction.confidence * read.seen[0].trust)
+    chosen = sorted(doubtful[:READER.max_split], key=lambda read: read.way.first)  # in order
+    scored += _score(model, one_digit, [way for read in chosen for way in cutting.splits(
+        read.way.first, read.way.parts[0], height)], height)
     evidence = {}  # (first, end) -> {text: the score of its best way}
     for read in scored:
-        texts = evidence.setdefault((read.first, read.end), {})
+        texts = evidence.setdefault((read.way.first, read.way.end), {})
         texts[read.text] = max(read.score, texts.get(read.text, -np.inf))
     best = {0: (0.0, [])}  # candidates read so far -> (score, digits seen)
     for end in range(1, len(cands) + 1):
         options = []
         for read in scored:
-            if read.end == end and read.first in best:
-                texts = evidence[read.first, read.end]
+            first = read.way.first
+            if read.way.end == end and first in best:
+                texts = evidence[first, end]
                 seen = [Seen(s.prediction, s.box, min(
                     _agreement(texts, read.text, k),
                     s.trust ** READER.whole_power if len(texts) > 1 else 1.0))
                     for k, s in enumerate(read.seen)]
-                options.append((best[read.first][0] + read.score, best[read.first][1] + seen))
+                options.append((best[first][0] + read.score, best[first][1] + seen))
         if options:
             best[end] = max(options, key=lambda o: o[0])
     return best[max(best)][1]

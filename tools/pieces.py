@@ -87,13 +87,13 @@ def from_number(digits: np.ndarray, rng: np.random.Generator):
             cut += [split[k] for k in rng.permutation(len(split))[:WAYS]]
     images, ys, seen = [], [], set()
     for way in ways + cut:
-        for part, box in way.parts:
+        for ink, box in way.parts:
             if box in seen:  # the same piece, cut out by another way too
                 continue
             seen.add(box)
-            y = label(part, box, own)
+            y = label(ink, box, own)
             if y is not None:
-                images.append(number.at_row_scale(part, height))
+                images.append(number.at_row_scale(ink, height))
                 ys.append(y)
     return images, ys
 
