@@ -202,10 +202,7 @@ def _shrink_on_load(source: str | os.PathLike | bytes, kind: str, side: int,
         a = image.numpy()  # the pixels are decoded here
     except pyvips.Error as e:  # damaged: said as Pillow's damage is
         raise ValueError((e.detail.strip() or e.message).splitlines()[0]) from None
-    if a.dtype != np.uint8:  # 16 bits (those using only 0-255 are 8-bit ones) or floats
-        top = (65535 if a.max() > 255 else 255) if a.dtype.kind in "ui" else max(a.max(), 1e-6)
-        a = np.clip(a.astype(np.float64) * 255 / top, 0, 255).round().astype(np.uint8)
-    return Image.fromarray(a), int(turn)  # 1, 2, 3 or 4 bands: L, LA, RGB or RGBA
+    return Image.fromarray(_eight_bits(a)), int(turn)  # 1, 2, 3 or 4 bands: L, LA, RGB or RGBA
 
 
 def _decoded_bytes(image: Image.Image) -> int:
@@ -238,29 +235,31 @@ def _from_array(a: np.ndarray) -> Image.Image:
                          "or (height, width, 1, 3 or 4 channels)")
     if a.dtype.kind not in "biuf":  # bool, signed, unsigned, float (timedelta counts as int)
         raise ImageError(f"an array of {a.dtype} values is not an image: expected numbers "
-                         "(bool, integers, or floats in [0, 1])")
+                         "(bool, integers or floats)")
     if a.ndim == 3 and a.shape[2] == 1:
         a = a[..., 0]
-    if a.dtype == np.bool_:
-        a = a.astype(np.uint8) * 255
-    elif np.issubdtype(a.dtype, np.floating):  # floats are taken to be in [0, 1]
-        a = (np.clip(np.nan_to_num(a), 0, 1) * 255).round().astype(np.uint8)
-    elif a.dtype != np.uint8:  # 16-bit and other integers: scale their range to 8 bits
-        scaled = a.astype(np.float64) / np.iinfo(a.dtype).max * 255
-        a = np.clip(scaled, 0, 255).round().astype(np.uint8)  # negative values are black
-    return Image.fromarray(a)
+    return Image.fromarray(a.astype(np.uint8) * 255 if a.dtype == np.bool_ else _eight_bits(a))
+
+
+def _eight_bits(a: np.ndarray) -> np.ndarray:
+    """Pixels of any number type as 8 bits, by one rule for files and arrays alike: integers
+    are 8-bit if they fit 0-255 (a 16-bit file that uses only those is an 8-bit one saved
+    wide), else 16-bit; floats are in [0, 1], or scaled by their largest if they go beyond."""
+    if a.dtype == np.uint8:
+        return a
+    floats = a.dtype.kind == "f"
+    a = np.nan_to_num(a.astype(np.float64))
+    top = a.max(initial=0)
+    top = max(top, 1) if floats else 255 if top <= 255 else 65535
+    return np.clip(a * 255 / top, 0, 255).round().astype(np.uint8)  # below 0: black
 
 
 def _grey(image: Image.Image) -> np.ndarray:
     """A small picture as grey floats: transparency flattened, 16 and 32 bits scaled."""
     if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
         return _flatten_transparency(image)
-    if image.mode == "I":  # 16-bit files; those that use only 0-255 are 8-bit ones, saved wide
-        a = np.asarray(image, np.float64)
-        return (a / (65535 if a.max() > 255 else 255)).astype(np.float32)
-    if image.mode == "F":
-        a = np.asarray(image, np.float64)
-        return (a / max(a.max(), 1e-6)).astype(np.float32)
+    if image.mode in ("I", "F"):  # 16-bit or 32-bit files
+        return _eight_bits(np.asarray(image)).astype(np.float32) / 255
     return np.asarray(image.convert("L"), dtype=np.float32) / 255
 
 

@@ -70,6 +70,14 @@ def test_float_and_bool_arrays(reference):
     close_to(reference, "0", np.asarray(draw("0")) < 128)
 
 
+def test_arrays_of_any_number_type_follow_the_files_rule(reference):
+    """Integers that fit 0-255 are 8-bit whatever their type (`np.array` of Python ints is
+    int64), floats beyond 0-1 are scaled by their largest: all read as the uint8 picture."""
+    eight = np.asarray(draw("0"))
+    for a in (eight.astype(np.int64), eight.astype(np.uint16), eight.astype(np.float64)):
+        close_to(reference, "0", a)
+
+
 def test_exif_rotated_photo(reference, tmp_path):
     stored = draw("7").rotate(90, expand=True)  # how the sensor stored it...
     exif = Image.Exif()
