@@ -183,7 +183,7 @@ def number_row(found: list[Piece], height: float) -> list[Piece]:
     # Digits written small on the row's baseline are the row's too, between its digits and
     # at either end (one leading to the next): without them, 974 written small-big-small read
     # as a sure 7.
-    baseline = float(np.median([p.bottom for p in row]))
+    baseline = line_of(row, height)[1]  # every piece of the run is of full size
     small = sorted((p for p in found if p not in row and small_digit(p, baseline, height)),
                    key=lambda p: p.left)
     first, last = min(p.left for p in row), max(p.right for p in row)
@@ -237,7 +237,7 @@ def left_out(found: list[Piece], row: list[Piece], height: float) -> list[Piece]
     top, bottom = line_of(row, height)
     top, bottom = top - 0.5 * height, bottom + 0.5 * height
     first, last = min(q.left for q in row), max(q.right for q in row)
-    baseline = float(np.median([p.bottom for p in row]))
+    baseline = line_of(row, height)[1]  # every piece of the run is of full size
 
     def near(p: Piece) -> bool:
         return first - p.right <= 2 * height if p.right <= first else p.left - last <= 2 * height
