@@ -56,8 +56,10 @@ class _EpochLog(keras.callbacks.Callback):
         self.start = time.perf_counter()
 
     def on_train_batch_end(self, batch, logs=None):
-        if self.bar is not None:
-            self.bar.update()
+        if self.bar is not None:  # `batch`: the last step of Keras' call, which may run
+            done = batch + 1  # several, the last call of an epoch fewer than it counts
+            self.bar.update((done if self.bar.total is None else min(done, self.bar.total))
+                            - self.bar.n)
 
     def on_epoch_end(self, epoch, logs=None):
         self.seconds.append(time.perf_counter() - self.start)

@@ -39,7 +39,7 @@ def test_step_counts_and_optimisers():
     counted = recipes.Recipe("plain SGD", batch_size=100, steps=10_000, sgd=True)
     fast = recipes.RECIPES["lenet"]
     assert counted.total_steps() == 10_000  # counted in steps, whatever the data
-    assert fast.total_steps(1000) == 6 * 8 and fast.total_steps(1000, epochs=2) == 2 * 8
+    assert fast.total_steps(1000) == 4 * 8 and fast.total_steps(1000, epochs=2) == 2 * 8
     assert isinstance(counted.optimizer(), keras.optimizers.SGD)
     optimizer = fast.optimizer(1000, epochs=2)
     assert isinstance(optimizer, keras.optimizers.Adam)
@@ -62,3 +62,16 @@ def test_fit_follows_the_recipe_for_the_epochs_it_is_given():
     counted = recipes.Recipe("plain SGD, 6 steps", batch_size=100, steps=6, sgd=True)
     rounds = recipes.fit(counted, models.mlp((16,)), (x, y), every=2, progress=False)
     assert len(rounds.history["loss"]) == 3
+
+
+def test_several_batches_a_call_train_on_every_batch():
+    """Keras runs `steps_per_execution` batches a call, the last call of an epoch fewer: every
+    batch is a step, as with one a call."""
+    from digitlab import models
+
+    rng = np.random.default_rng(0)
+    x, y = rng.integers(0, 256, (300, 28, 28), dtype=np.uint8), rng.integers(0, 10, 300)
+    recipe = recipes.Recipe("batch 32, 4 a call", batch_size=32, epochs=2, steps_per_execution=4)
+    model = models.mlp((16,))
+    recipes.fit(recipe, model, (x, y), progress=False)
+    assert int(model.optimizer.iterations) == 2 * 10  # ceil(300 / 32) = 10 a pass
