@@ -56,12 +56,16 @@ def find_ink(grey: np.ndarray) -> Found:
     thin = max(2, round(min(grey.shape) / 60))
     clean = remove_lines(mask, 0.5 * grey.shape[1], 0.8 * grey.shape[0], thin)
     labels, found = pieces(clean)
+    boxes = frames(found, labels)  # first, or a box around one digit passes for its height
+    if boxes:
+        clean = clean & ~np.isin(labels, [p.label for p in boxes])
+        labels, found = pieces(clean)
     height = digit_height(found)
     cleaner = remove_lines(clean, 2.5 * height, 1.6 * height, max(2, round(height / 8)))
     if (cleaner != clean).any():
         clean = cleaner
         labels, found = pieces(clean)
-    strays = frames(found) + at_the_edge(found, labels, height)
+    strays = frames(found, labels) + at_the_edge(found, labels, height)
     if strays:
         clean = clean & ~np.isin(labels, [p.label for p in strays])
         labels, found = pieces(clean)
@@ -118,9 +122,15 @@ def pieces(mask: np.ndarray) -> tuple[np.ndarray, list[Piece]]:
                     in enumerate(zip(ndimage.find_objects(labels), masses, strict=True), 1)]
 
 
-def frames(found: list[Piece]) -> list[Piece]:
-    """Hollow pieces with another piece inside: a box drawn or printed around the number."""
-    return [f for f in found if f.mass < 0.15 * f.height * f.width and any(
+def frames(found: list[Piece], labels: np.ndarray) -> list[Piece]:
+    """Hollow pieces with another piece inside: a box drawn or printed around the number or
+    around one digit (none of its own ink in the middle half of its box, however thick its
+    line)."""
+    def hollow(f: Piece) -> bool:
+        dy, dx = f.height // 4, f.width // 4
+        return not (labels[f.top + dy:f.bottom - dy, f.left + dx:f.right - dx] == f.label).any()
+
+    return [f for f in found if hollow(f) and any(
         p is not f and p.top > f.top and p.bottom < f.bottom and p.left > f.left
         and p.right < f.right and p.height > 0.3 * f.height for p in found)]
 
