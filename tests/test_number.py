@@ -272,6 +272,17 @@ def test_the_tip_of_a_shadow_at_the_border_is_no_digit_of_a_small_number(model, 
 
 
 @needs_real_mnist
+@pytest.mark.parametrize("text, seed", [("4", 7), ("3", 7), ("9", 7)])
+def test_the_tip_of_a_shadow_at_the_border_is_no_lone_digit(model, clean, text, seed):
+    """With one digit on the page the wedge at the border is a run of its own, and it held more
+    ink than the digit: the 4 read `1`, the 3 and the 9 `?`. A wedge is solid: thicker for its
+    height than any stroke."""
+    picture, truth = conditions.small_in_shadow(*digits_of(clean, text),
+                                                np.random.default_rng(seed))
+    assert number.read(model, picture).text == truth
+
+
+@needs_real_mnist
 def test_the_steps_figure_shows_each_stage_and_the_boxes(model, clean):
     import matplotlib.pyplot as plt
 
