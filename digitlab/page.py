@@ -145,14 +145,17 @@ def at_the_edge(found: list[Piece], labels: np.ndarray, height: float) -> list[P
     digits' 0.08-0.17)."""
     edges = [labels[0], labels[-1], labels[:, 0], labels[:, -1]]
     along = np.max([np.bincount(edge, minlength=len(found) + 1) for edge in edges], axis=0)
-    cut = [p for p in found if along[p.label]]
-    if not cut:
-        return []
-    # how far each piece's inmost pixel is from the paper (twice that is its thickest width)
-    inmost = ndimage.maximum(ndimage.distance_transform_edt(labels > 0), labels,
-                             [p.label for p in cut])
-    return [p for p, depth in zip(cut, inmost, strict=True) if p.height < 0.55 * height
-            or along[p.label] >= 0.5 * height or depth > 0.175 * p.height]
+    return [p for p in found if along[p.label] and (
+        p.height < 0.55 * height or along[p.label] >= 0.5 * height
+        or _inmost(p, labels) > 0.175 * p.height)]
+
+
+def _inmost(piece: Piece, labels: np.ndarray) -> float:
+    """How far the piece's inmost pixel lies from the paper (twice that: its thickest width),
+    the picture's edge not counting as paper."""
+    rows = slice(max(piece.top - 1, 0), piece.bottom + 1)
+    cols = slice(max(piece.left - 1, 0), piece.right + 1)
+    return float(ndimage.distance_transform_edt(labels[rows, cols] == piece.label).max())
 
 
 def digit_height(found: list[Piece]) -> float:
