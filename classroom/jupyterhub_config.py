@@ -28,7 +28,7 @@ c = get_config()  # noqa: F821  (JupyterHub provides it)
 CLASS = Path(os.environ.get("DIGITLAB_CLASS", "/srv/digitlab"))
 TEACHER = os.environ.get("DIGITLAB_TEACHER", "instructor")
 STATE = CLASS / "hub"  # the database, cookie secret and TLS key: root's alone
-# From the sizing table in docs/instructor-guide.md: notebook 04, the largest, peaks at 1.8 GB.
+# Every lesson peaks under 2 GB (docs/instructor-guide.md's table): 3 GB leaves room to spare.
 MEMORY_LIMIT = "3G"
 IDLE_MINUTES = 60
 

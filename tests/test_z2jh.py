@@ -1,9 +1,6 @@
 """The Zero to JupyterHub config: valid for the chart, the same closed sign-up as the one-server
-hub, and a sizing table computed from the lessons' measured memory."""
+hub, and a memory guarantee every lesson fits (the sizing table is `make docs`')."""
 
-import json
-import math
-import re
 import sys
 from pathlib import Path
 
@@ -105,35 +102,10 @@ def test_no_group_is_shared_and_the_exchange_is_made_as_the_instructors():
     assert "chown 9999:9999 /exchange/digitlab" in made and "chmod 1733" in made
 
 
-NODE_RESERVE = [(4, 0.25), (4, 0.20), (8, 0.10), (112, 0.06)]  # GB, and the share kept of each
-JUPYTER_SERVER_GB = 0.17  # a student's Jupyter server beside the kernel (tools/run_lessons.py)
+def test_every_lesson_fits_the_memory_each_student_is_guaranteed():
+    """The guarantee is the largest need in the sizing table `make docs` writes."""
+    from tools.docs import student_needs
 
-
-def allocatable(node_gb: float) -> float:
-    """What a node of `node_gb` leaves for pods: less Kubernetes' tiered reserve and 0.1 GB."""
-    reserve, left = 0.1, node_gb
-    for size, share in NODE_RESERVE:
-        reserve, left = reserve + min(left, size) * share, left - min(left, size)
-    return node_gb - reserve
-
-
-def sizing_table() -> str:
-    """The README's table, from each notebook's measured peak memory (docs/lessons.json)."""
-    runs = json.loads((ROOT / "docs" / "lessons.json").read_text())["lessons"]
-    rows = [(f"`{name}`", run["peak_memory_gb"]) for name, run in runs.items()]
-    assert len(rows) == 8
-    lines = ["| notebook | a student needs | students on a 16 GB node | on a 64 GB node |",
-             "|---|---|---|---|"]
-    for name, peak in rows:
-        need = round(float(peak) + JUPYTER_SERVER_GB, 1)
-        lines.append(f"| {name} | {need} GB | {math.floor(allocatable(16) / need)} | "
-                     f"{math.floor(allocatable(64) / need)} |")
-    return "\n".join(lines)
-
-
-def test_the_sizing_table_comes_from_the_measured_memory():
-    assert sizing_table() in (Z2JH / "README.md").read_text(), sizing_table()
     guarantee = float(config()["singleuser"]["memory"]["guarantee"].rstrip("G"))
-    needs = re.findall(r"\| ([\d.]+) GB \|", sizing_table())
-    assert guarantee == max(map(float, needs))  # every notebook fits its guarantee
+    assert guarantee == max(student_needs().values())
 

@@ -2,7 +2,8 @@
 
 From each notebook's title (its first heading) and its last full-mode run (docs/lessons.json,
 which `make lessons` records): the README's lessons table, the instructor guide's table of
-class time, run time and memory, and the run-time line of each notebook's intro. From the
+class time, run time and memory, the run-time line of each notebook's intro, and the
+Kubernetes guide's table of students a node holds. From the
 measurements saved in docs/results/: docs/results.md (`tools.results`). `--check` changes
 nothing and fails if a page is out of date.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import re
 import sys
 from pathlib import Path
@@ -23,8 +25,16 @@ from tools.run_lessons import RECORD, about, short
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 GUIDE = ROOT / "docs" / "instructor-guide.md"
+Z2JH = ROOT / "classroom" / "z2jh" / "README.md"
 START = "<!-- the lessons: written by `make docs` from the notebooks and docs/lessons.json -->"
 END = "<!-- end of the lessons -->"
+SIZING = ("<!-- the sizing: written by `make docs` from docs/lessons.json -->",
+          "<!-- end of the sizing -->")
+# A node keeps part of its memory for Kubernetes: the tiered reserve the large clouds publish
+# (GB, and the share kept of each), plus 0.1 GB; each student's Jupyter server takes about
+# 0.17 GB beside the kernel (tools/run_lessons.py's one-server measurements).
+NODE_RESERVE = [(4, 0.25), (4, 0.20), (8, 0.10), (112, 0.06)]
+JUPYTER_SERVER_GB = 0.17
 # What a student spends on a lesson besides the machine's run: reading its text and code at
 # READING words a minute, EXERCISE minutes an exercise, and what a lesson asks by hand.
 READING, EXERCISE = 150, 10
@@ -105,6 +115,29 @@ def intro(name: str, run: dict) -> str:
     return RUN_TIME.sub(stated, source, count=1)
 
 
+def allocatable(node_gb: float) -> float:
+    """What a node of `node_gb` leaves for pods: less Kubernetes' tiered reserve and 0.1 GB."""
+    reserve, left = 0.1, node_gb
+    for size, share in NODE_RESERVE:
+        reserve, left = reserve + min(left, size) * share, left - min(left, size)
+    return node_gb - reserve
+
+
+def student_needs() -> dict[str, float]:
+    """GB a student needs for each lesson: its measured peak and a Jupyter server."""
+    return {name: round(run["peak_memory_gb"] + JUPYTER_SERVER_GB, 1)
+            for name, run in _runs().items()}
+
+
+def sizing_table() -> str:
+    """The Kubernetes guide's table: what each lesson needs, and students a node holds."""
+    lines = ["| notebook | a student needs | students on a 16 GB node | on a 64 GB node |",
+             "|---|---|---|---|"]
+    lines += [f"| `{name}` | {need} GB | {math.floor(allocatable(16) / need)} | "
+              f"{math.floor(allocatable(64) / need)} |" for name, need in student_needs().items()]
+    return "\n".join(lines)
+
+
 def _between(text: str, start: str, end: str, inside: str) -> str:
     before, rest = text.split(start, 1)
     _, after = rest.split(end, 1)
@@ -119,7 +152,8 @@ def written(readme: str) -> str:
 def pages() -> dict[Path, str]:
     """Each generated page, as it should read."""
     guide = _between(GUIDE.read_text(), START, END, guide_table())
-    found = {README: written(README.read_text()), GUIDE: guide, results.PAGE: results.page()}
+    found = {README: written(README.read_text()), GUIDE: guide, results.PAGE: results.page(),
+             Z2JH: _between(Z2JH.read_text(), *SIZING, sizing_table())}
     for name, run in _runs().items():
         notebook = _notebook(name)
         notebook.cells[0].source = intro(name, run)
