@@ -314,6 +314,19 @@ def test_the_grid_measures_each_condition_and_says_whether_the_floors_hold(tmp_p
     assert json.loads(out.read_text())["reads"] == 2
 
 
+@needs_real_mnist
+def test_the_one_digit_grid_reads_each_page_with_plain_predict_too(tmp_path, capsys):
+    """A page of one digit is what plain `predict` reads too: its share is a floor."""
+    out = tmp_path / "one.json"
+    grid.main(["--count", "3", "--digits", "1", "1", "--only", "clean page", "--json", str(out)])
+    row = json.loads(out.read_text())["rows"][0]
+    assert 0 <= row["plain_predict"] <= 1 and "plain `predict` exact |" in capsys.readouterr().out
+    assert grid.missed({"lengths": [1, 1], "rows": [{**row, "exact": 1.0, "plain_predict": 1.0,
+                                                     "confidently_wrong": 0.0}]}) == []
+    assert grid.missed({"lengths": [1, 1], "rows": [{**row, "exact": 0.995, "plain_predict": 1.0,
+                                                     "confidently_wrong": 0.0}]}) != []
+
+
 def test_the_floors_follow_the_ceiling_and_hold_touching_digits_to_their_own():
     row = {"condition": "clean page", "exact": 0.92, "confidently_wrong": 0.0}
     touching = {**row, "condition": grid.TOUCHING, "exact": 0.61}

@@ -84,7 +84,8 @@ SECTIONS = [
              "python -m tools.number_grid --split validation --digits 1 1 "
              "--json docs/results/one-digit-validation.json"),
             "the same grid with numbers of one digit: what `--number` reads on a page that "
-            "holds a single digit.", lambda test, validation: _numbers(test, validation)),
+            "holds a single digit, and what plain `predict` reads there.",
+            lambda test, validation: _numbers(test, validation)),
 ]
 
 
