@@ -256,10 +256,9 @@ def left_out(found: list[Piece], row: list[Piece], height: float) -> list[Piece]
     number beside the first), and a digit written small (0.3 of the digits' height or more)
     on the row's baseline, within two digit heights of an end. Said, never dropped in silence."""
     in_row = {p.label for p in row}
-    top, bottom = line_of(row, height)
-    top, bottom = top - 0.5 * height, bottom + 0.5 * height
+    top, baseline = line_of(row, height)  # the full-size digits' top and feet
+    top, bottom = top - 0.5 * height, baseline + 0.5 * height
     first, last = min(q.left for q in row), max(q.right for q in row)
-    baseline = line_of(row, height)[1]  # every piece of the run is of full size
 
     def near(p: Piece) -> bool:
         return first - p.right <= 2 * height if p.right <= first else p.left - last <= 2 * height

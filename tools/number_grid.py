@@ -150,7 +150,7 @@ def _share(share: float | None) -> str:
 
 def table(saved: dict) -> str:
     """A saved run as a Markdown table, with its ceiling and floors under it."""
-    plain = all("plain_predict" in row for row in saved["rows"])  # one digit a page, since
+    plain = all("plain_predict" in row for row in saved["rows"])  # pages of one digit
     lines = ["| condition | exact numbers | digits right | answered `?` | wrong, ≥ 90% sure |"
              + (" plain `predict` exact |" if plain else ""), "|---|---|---|---|---|"
              + ("---|" if plain else "")]
