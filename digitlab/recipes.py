@@ -42,10 +42,10 @@ class Recipe:
     schedule: bool = False  # warm-up + cosine to `peak_lr`, else a constant `peak_lr`
     warmup: float = 0.15  # the share of the steps the schedule warms up for
     sgd: bool = False  # plain SGD instead of Adam
-    # Batches Keras runs in one call into TensorFlow. Each call costs Python time that a small
-    # network's step on a CPU does not cover (a LeNet epoch of 430 steps ran in about two thirds
-    # of the time with 16); the steps and the result are the same, callbacks see every 16th.
-    steps_per_execution: int = 16
+    # Batches Keras runs in one call into TensorFlow (Keras' default, 1, unless told): each call
+    # costs Python time that a small network's step on a CPU does not cover. The same steps and
+    # result; callbacks see the last batch of each call.
+    steps_per_execution: int = 1
     build: Callable[[], keras.Model] | None = None  # the network it was made for, if a Keras one
 
     def total_steps(self, examples: int = TRAIN_EXAMPLES, epochs: int | None = None) -> int:
@@ -61,17 +61,22 @@ class Recipe:
         return keras.optimizers.SGD(lr) if self.sgd else keras.optimizers.Adam(lr)
 
 
+# digitlab's recipes run this many batches a call: a LeNet epoch of 430 steps took about two
+# thirds of the time it took with one (docs/lab-notes.md, 2026-12-06).
+CALLS = 16
+
 # The lessons' recipes, the fastest to their targets the benchmark found on a 2-core CPU.
 RECIPES = {
     "raw_mlp": Recipe("ReLU 784-512-256-128-10, batch 512, warm-up + cosine 3e-3, 8 epochs",
                       batch_size=512, epochs=8, peak_lr=3e-3, schedule=True),
     "mlp": Recipe("512-256-128, batch 512, warm-up + cosine 3e-3, 5 epochs", batch_size=512,
-                  epochs=5, peak_lr=3e-3, schedule=True, build=lambda: models.mlp((512, 256, 128))),
+                  epochs=5, peak_lr=3e-3, schedule=True, steps_per_execution=CALLS,
+                  build=lambda: models.mlp((512, 256, 128))),
     "lenet": Recipe("batch 128, warm-up + cosine 6e-3, 4 epochs", batch_size=128, epochs=4,
-                    peak_lr=6e-3, schedule=True, build=models.lenet),
+                    peak_lr=6e-3, schedule=True, steps_per_execution=CALLS, build=models.lenet),
     "deep_cnn": Recipe("32/64/1024 + batch norm, batch 128, warm-up + cosine 4e-3, 5 epochs",
                        batch_size=128, epochs=5, peak_lr=4e-3, schedule=True,
-                       build=lambda: models.deep_cnn(batchnorm=True)),
+                       steps_per_execution=CALLS, build=lambda: models.deep_cnn(batchnorm=True)),
 }
 
 
@@ -83,7 +88,7 @@ def _shipped(description: str, build: Callable[..., keras.Model], batch_size: in
     start = f"warm-up + cosine {lr}" if warmup else f"cosine from {lr}"
     return Recipe(f"{description}, rotation/shift/zoom augmentation, batch {batch_size}, {start}, "
                   f"{epochs} epochs", batch_size=batch_size, epochs=epochs, peak_lr=peak_lr,
-                  schedule=True, warmup=warmup,
+                  schedule=True, warmup=warmup, steps_per_execution=CALLS,
                   build=lambda: build(augment=models.augmentation(seed=0), name="digitlab_digits"))
 
 
@@ -106,7 +111,8 @@ SHIPPED = {
 # pieces `tools.pieces` cuts from numbers of training digits (`python -m tools.train_shipped`).
 ONE_DIGIT = Recipe("LeNet with two outputs (not one digit, one whole digit), batch 256, "
                    "warm-up + cosine 3e-3, 5 epochs", batch_size=256, epochs=5, peak_lr=3e-3,
-                   schedule=True, build=lambda: models.lenet(classes=2, name="one_digit"))
+                   schedule=True, steps_per_execution=CALLS,
+                   build=lambda: models.lenet(classes=2, name="one_digit"))
 
 
 def fit(recipe: Recipe, model: keras.Model, train: tuple, val: tuple | None = None,
