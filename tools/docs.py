@@ -130,12 +130,19 @@ def student_needs() -> dict[str, float]:
 
 
 def sizing_table() -> str:
-    """The Kubernetes guide's table: what each lesson needs, and students a node holds."""
+    """The Kubernetes guide's table: what each lesson needs, and students a node holds; and
+    what the guarantee of the largest need gives a class."""
+    needs = student_needs()
     lines = ["| notebook | a student needs | students on a 16 GB node | on a 64 GB node |",
              "|---|---|---|---|"]
     lines += [f"| `{name}` | {need} GB | {math.floor(allocatable(16) / need)} | "
-              f"{math.floor(allocatable(64) / need)} |" for name, need in student_needs().items()]
-    return "\n".join(lines)
+              f"{math.floor(allocatable(64) / need)} |" for name, need in needs.items()]
+    most = max(needs.values())
+    small, big = (math.floor(allocatable(gb) / most) for gb in (16, 64))
+    return "\n".join(lines) + (
+        f"\n\n`config.yaml` guarantees every student {most} GB, the largest need, so any lesson "
+        f"fits: {small} students a 16 GB node, {big} a 64 GB node; a class of thirty takes "
+        f"{math.ceil(30 / small)} nodes of 16 GB or {math.ceil(30 / big)} of 64 GB.")
 
 
 def _between(text: str, start: str, end: str, inside: str) -> str:
