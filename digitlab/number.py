@@ -70,8 +70,8 @@ class Reading:
 def at_row_scale(ink: np.ndarray, height: float) -> np.ndarray:
     """A piece of ink as `one_digit` sees it: scaled as the row's digits are to MNIST's 20
     pixels, not to its own size, so that a fragment stays small and two digits stay wide
-    (cut to 28x28 about its centre of mass)."""
-    small = preprocess.scaled(ink, 20 / height)
+    (cut to 28x28 about its centre of mass); thin strokes widened as for the digit network."""
+    small = preprocess.scaled(preprocess.thicken(ink, 20 / height), 20 / height)
     cy, cx = ndimage.center_of_mass(small)
     canvas = np.zeros((28, 28), np.float32)
     top, left = round(14 - cy), round(14 - cx)  # where the piece's corner goes

@@ -188,7 +188,7 @@ def to_mnist(cropped: np.ndarray) -> np.ndarray:
     """Scale the longer side to 20 pixels (anti-aliased) with MNIST-like strokes, then place the
     digit in 28x28 with its centre of mass at the centre."""
     factor = 20 / max(cropped.shape)
-    small = scaled(_thicken(cropped, factor), factor)
+    small = scaled(thicken(cropped, factor), factor)
     field = np.zeros((28, 28), np.float32)
     top, left = (28 - small.shape[0]) // 2, (28 - small.shape[1]) // 2
     field[top:top + small.shape[0], left:left + small.shape[1]] = small
@@ -205,7 +205,7 @@ def scaled(ink: np.ndarray, factor: float) -> np.ndarray:
         size, Image.Resampling.BOX if factor < 1 else Image.Resampling.BILINEAR))
 
 
-def _thicken(cropped: np.ndarray, factor: float) -> np.ndarray:
+def thicken(cropped: np.ndarray, factor: float) -> np.ndarray:
     """Widen thin strokes (a fine pen in a big photo) to what MNIST's would be after scaling."""
     mask = cropped > 0.25
     if not mask.any():  # only faint ink: nothing to measure

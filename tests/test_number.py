@@ -73,6 +73,15 @@ def test_the_number_is_found_among_what_else_is_in_the_photo(model, clean, condi
 
 
 @needs_real_mnist
+def test_a_number_drawn_with_a_one_pixel_pencil_is_found(model, clean):
+    """A paint program's 1-pixel pencil: no piece is solid for its box, and the reader said
+    "only lines and specks" of eight numbers in ten."""
+    for text, seed in [("23308", 0), ("839216", 1), ("1961", 2)]:
+        picture, truth = conditions.thin_pen(*digits_of(clean, text), np.random.default_rng(seed))
+        assert number.read(model, picture).text == truth
+
+
+@needs_real_mnist
 def test_a_speck_beside_the_number_adds_no_digit(model, clean):
     """`23308` read as `123308`: specks outside the number are not digits."""
     for seed in range(4):

@@ -3,8 +3,9 @@ written on pages by `tools.number_pages`): a hard shadow across the page, a dark
 edge, a printed form around it, lined or squared paper, digits touching in pairs, wide or tight
 spacing, a slanted baseline, the photo turned, a decimal point, a minus sign, low light sent as
 a JPEG, specks nearby, a phone's EXIF rotation, uneven light, a blur, a small number on a big
-page, chalk on a board, wide gaps, mixed sizes, a small number in shadow, a 12 MP photo, and
-the same digits set in handwriting fonts (`CONDITIONS`); and the numbers the grid reads.
+page, chalk on a board, wide gaps, mixed sizes, a small number in shadow, a 12 MP photo, a
+1-pixel pencil in a paint program, and the same digits set in handwriting fonts
+(`CONDITIONS`); and the numbers the grid reads.
 """
 
 from __future__ import annotations
@@ -227,6 +228,19 @@ def phone_photo(digits, labels, rng):
     return buffer.getvalue(), written.text
 
 
+def thin_pen(digits, labels, rng):
+    """Drawn in a paint program with a 1-pixel pencil, digits one to three times the usual
+    height: black lines one pixel wide on white, saved as it is (no photo)."""
+    from skimage.morphology import skeletonize
+
+    written = write(digits, labels, rng)
+    sheet, _ = page(written, rng)
+    factor = rng.uniform(1, 3)
+    size = (round(sheet.shape[1] * factor), round(sheet.shape[0] * factor))
+    big = np.asarray(Image.fromarray(sheet).resize(size, Image.Resampling.BICUBIC))
+    return np.where(skeletonize(big > 0.5), 0, 255).astype(np.uint8), written.text
+
+
 def in_fonts(fonts: dict[str, list[str]]) -> Condition:
     """A second hand: the same digits set in one of `fonts` (handwriting fonts), each digit
     drawn anew in size, position, slant and stroke width, as MNIST-like fields."""
@@ -271,6 +285,7 @@ CONDITIONS: dict[str, Condition] = {
     "mixed sizes, up to 3 times": mixed_sizes,
     "small, shadowed, on a big page": small_in_shadow,
     "12 MP phone photo": phone_photo,
+    "1-px pencil, paint program": thin_pen,
     "handwriting fonts": in_fonts(FONTS),
 }
 
