@@ -14,7 +14,8 @@ import numpy as np
 from scipy import ndimage
 
 from digitlab.config import READER
-from digitlab.page import Found, Piece, groups, left_out, level, line_of, others
+from digitlab.page import Found, Piece
+from digitlab.row import groups, left_out, level, line_of, others
 
 
 @dataclass

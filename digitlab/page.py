@@ -1,15 +1,13 @@
-"""Find a handwritten number on a page: the ink, the lines and frames that are not the number,
-the row of its digits, and that row levelled. The first steps of `number.read`:
+"""Find a handwritten number's ink on a page: the ink, less the lines and frames that are not
+the number, in connected pieces, and how tall its digits are. The first steps of `number.read`
+(`row` then finds the number's row among the pieces):
 
 1. `ink.ink_map`: ink is what is darker than the paper *around it*. The paper is found by a
    closing (a maximum, then a minimum filter) wider than any stroke, so a shadow or an object,
    wider still, is paper in its own light, and its hard edge is no stroke;
 2. `ink.remove_lines`: straight lines far longer than a digit is tall (ruled and squared paper,
    a form's boxes), the short sides of a box, which join two such lines; then hollow `frames`,
-   and what reaches in `at_the_edge`;
-3. `pieces` and `number_row`: the connected pieces of ink; the number is the pieces about as tall
-   as its digits, close together, so smaller print, specks and stray marks drop out;
-4. `level`: the row turned level, however the photo or the baseline was tilted.
+   and what reaches in `at_the_edge`; what is left, in `pieces`, and the `digit_height`.
 """
 
 from __future__ import annotations
@@ -32,17 +30,6 @@ class Found(NamedTuple):
     labels: np.ndarray  # each pixel of `clean`, its piece's label (0: no ink)
     pieces: list[Piece]  # the connected pieces of `clean`
     height: float  # how tall the number's digits are
-
-
-class Levelled(NamedTuple):
-    """The ink turned by `level` so that the number's row runs level."""
-
-    ink: np.ndarray
-    labels: np.ndarray
-    pieces: list[Piece]
-    height: float
-    row: list[Piece]  # the number's digit-sized pieces, left to right
-    tilt: float  # degrees turned (0: left as it was)
 
 
 def find_ink(grey: np.ndarray) -> Found:
@@ -70,24 +57,6 @@ def find_ink(grey: np.ndarray) -> Found:
         clean = clean & ~np.isin(labels, [p.label for p in strays])
         labels, found = pieces(clean)
     return Found(amount, mask, clean, labels, found, digit_height(found))
-
-
-def level(ink: np.ndarray, labels: np.ndarray, found: list[Piece], height: float) -> Levelled:
-    """Step 4: the ink turned so that the number's row runs level (when it tilts by more than
-    2 degrees); with its pieces, the digits' height, the row and the angle turned."""
-    row = number_row(found, height)
-    # One character at most 1.5 times as wide as it is tall is a digit alone, whose slant is
-    # no row's tilt: turned by it, an 8 was read `?2`, a 4 `???`.
-    parts = groups(row, others(found, row), height)
-    alone = len(parts) == 1 and (max(p.right for p in row) - min(p.left for p in row)
-                                 <= 1.5 * (max(p.bottom for p in row) - min(p.top for p in row)))
-    tilt = 0.0 if alone else angle(parts, labels, height)
-    if abs(tilt) <= 2:
-        return Levelled(ink, labels, found, height, row, 0.0)
-    ink = ndimage.rotate(ink, tilt, reshape=True, order=1)
-    labels, found = pieces(ink > 0.1)
-    height = digit_height(found)
-    return Levelled(ink, labels, found, height, number_row(found, height), tilt)
 
 
 @dataclass
@@ -178,150 +147,3 @@ def digit_sized(piece: Piece, height: float) -> bool:
     """Whether a piece is the size of the number's digits: 0.55 to 2.5 times their height, and
     no wider than twelve of them."""
     return 0.55 * height <= piece.height <= 2.5 * height and piece.width <= 12 * height
-
-
-def number_row(found: list[Piece], height: float) -> list[Piece]:
-    """The digit-sized pieces, and of those the run without a gap wider than it bridges (1.5
-    digit heights, or 1.5 times the usual gap if that is wider) that holds the most ink:
-    smaller print, specks and marks far from the number drop out."""
-    tall = [p for p in found if digit_sized(p, height)]
-    if not tall:
-        raise NoDigitFound("no number found: no piece of ink is the size of a digit")
-    # Smaller pieces bridge a gap without joining the row: a faint digit in bits between two
-    # runs of whole ones keeps them one number.
-    bits = [p for p in found if 0.25 * height <= p.height < 0.55 * height]
-    # Digits written far apart are far apart all along: the gap bridged grows with the usual one.
-    edges = sorted((p.left, p.right) for p in tall)
-    gaps = [b[0] - a[1] for a, b in zip(edges, edges[1:], strict=False) if b[0] > a[1]]
-    bridged = max(1.5 * height, 1.5 * float(np.median(gaps))) if gaps else 1.5 * height
-    runs, right = [[]], None
-    for p in sorted(tall + bits, key=lambda p: p.left):
-        whole = p.height >= 0.55 * height  # a digit, not a bit
-        if right is not None and p.left - right > bridged \
-                or whole and runs[-1] and not in_line(runs[-1][-1], p, height):
-            runs.append([])
-        if whole:
-            runs[-1].append(p)
-        right = p.right if right is None else max(right, p.right)
-    row = max(runs, key=lambda run: sum(p.mass for p in run))
-    # Digits written small on the row's baseline are the row's too, between its digits and
-    # at either end (one leading to the next): without them, 974 written small-big-small read
-    # as a sure 7.
-    baseline = line_of(row, height)[1]  # every piece of the run is of full size
-    small = sorted((p for p in found if p not in row and small_digit(p, baseline, height)),
-                   key=lambda p: p.left)
-    first, last = min(p.left for p in row), max(p.right for p in row)
-    row = sorted(row + [p for p in small if p.left >= first and p.right <= last],
-                 key=lambda p: p.left)
-    for p in reversed([p for p in small if p.right <= first]):
-        if first - p.right > bridged:
-            break
-        row, first = [p, *row], p.left
-    for p in (p for p in small if p.left >= last):
-        if p.left - last > bridged:
-            break
-        row, last = [*row, p], p.right
-    return row
-
-
-def in_line(a: Piece, b: Piece, height: float) -> bool:
-    """Whether two digit-sized pieces may be neighbours in a row, however it is turned (up to
-    35 degrees), or parts of one digit, one above the other (a 6's stem over its loop): the tip
-    of a shadow's edge at the page's border, beside a number but far below it, is neither
-    (turned by it, the row was read `????`)."""
-    if a.left < b.right and b.left < a.right \
-            and max(a.top, b.top) - min(a.bottom, b.bottom) <= 0.5 * height:  # one digit's parts
-        return True
-    (ay, ax), (by, bx) = a.centre, b.centre
-    return abs(ay - by) <= np.tan(np.radians(35)) * abs(ax - bx) + 0.5 * height
-
-
-def line_of(row: list[Piece], height: float) -> tuple[float, float]:
-    """The row's top and bottom: the medians of its digits of full size (a small digit's top
-    is far lower)."""
-    full = [p for p in row if p.height >= 0.55 * height] or row
-    return float(np.median([p.top for p in full])), float(np.median([p.bottom for p in full]))
-
-
-def small_digit(piece: Piece, baseline: float, height: float) -> bool:
-    """Whether a piece may be a digit written small: 0.3 of the digits' height or more, solid
-    (no line or frame), its foot on the row's baseline (a printed label beside the number is
-    not)."""
-    return (0.3 * height <= piece.height <= 2.5 * height
-            and abs(piece.bottom - baseline) <= 0.25 * height
-            and piece.mass > 0.15 * piece.height * piece.width)
-
-
-def left_out(found: list[Piece], row: list[Piece], height: float) -> list[Piece]:
-    """The pieces on the row's line, beyond its ends, that may be digits `number_row` left out:
-    digit-sized ones beyond a gap wider than it bridges (digits written far apart, a second
-    number beside the first), and a digit written small (0.3 of the digits' height or more)
-    on the row's baseline, within two digit heights of an end. Said, never dropped in silence."""
-    in_row = {p.label for p in row}
-    top, baseline = line_of(row, height)  # the full-size digits' top and feet
-    top, bottom = top - 0.5 * height, baseline + 0.5 * height
-    first, last = min(q.left for q in row), max(q.right for q in row)
-
-    def near(p: Piece) -> bool:
-        return first - p.right <= 2 * height if p.right <= first else p.left - last <= 2 * height
-
-    return [p for p in found if p.label not in in_row and top <= (p.top + p.bottom) / 2 <= bottom
-            and (p.right <= first or p.left >= last)
-            and (digit_sized(p, height) or near(p) and small_digit(p, baseline, height))]
-
-
-def groups(row: list[Piece], others: list[Piece], height: float) -> list[list[Piece]]:
-    """The row's pieces joined where they share most of their width (the bar and body of a 5,
-    a digit cut in two by a ruled line), with the small pieces in the row's band."""
-    top, bottom = line_of(row, height)
-    band_top, band_bottom = top - 0.3 * height, bottom + 0.3 * height
-    left, right = min(p.left for p in row) - height, max(p.right for p in row)
-    near = [p for p in others if p.top >= band_top and p.bottom <= band_bottom
-            and p.right >= left and p.left <= right]
-    found: list[list] = []
-    for p in sorted(row + near, key=lambda p: p.left):
-        if found:
-            left, right, members = found[-1]
-            overlap = min(p.right, right) - max(p.left, left)
-            if overlap > 0.5 * min(p.width, right - left):
-                found[-1] = [min(p.left, left), max(p.right, right), members + [p]]
-                continue
-        found.append([p.left, p.right, [p]])
-    return [members for _, _, members in found]
-
-
-def others(found: list[Piece], row: list[Piece]) -> list[Piece]:
-    """The pieces not in the row, less single pixels."""
-    in_row = {p.label for p in row}
-    return [p for p in found if p.label not in in_row and p.mass >= 3]
-
-
-def angle(parts: list[list[Piece]], labels: np.ndarray, height: float) -> float:
-    """The row's tilt in degrees: the line the digits' boxes keep to (each digit its pieces
-    together: a 5's bar lifts its middle as it should), or the ink's own long axis when the
-    row is one piece."""
-    if len(parts) >= 2:
-        digits = [g for g in parts
-                  if max(p.bottom for p in g) - min(p.top for p in g) >= 0.3 * height]
-        chosen = digits if len(digits) >= 3 else parts
-        boxes = np.array([(min(p.left for p in g), min(p.top for p in g),
-                           max(p.right for p in g), max(p.bottom for p in g)) for g in chosen])
-        weights = np.sqrt([sum(p.mass for p in g) for g in chosen])
-        x = (boxes[:, 0] + boxes[:, 2]) / 2
-        # Digits of one size line up along their middles (turned, their boxes' feet do not),
-        # digits of mixed sizes along their feet: of three or more digits (no sign, whose foot
-        # is on no baseline), the line they keep to more closely.
-        middles, feet = (boxes[:, 1] + boxes[:, 3]) / 2, boxes[:, 3]
-        lines = [middles, feet] if chosen is digits else [middles]
-        fits = [np.polyfit(x, y, 1, w=weights, full=True) for y in lines]
-        slope = min(fits, key=lambda fit: fit[1][0] if len(fit[1]) else 0.0)[0][0]
-        return float(np.degrees(np.arctan(slope)))
-    ys, xs = np.nonzero(np.isin(labels, [p.label for p in parts[0]]))
-    values, vectors = np.linalg.eigh(np.cov(np.stack([xs, ys])))
-    if values[1] < 2 * values[0]:  # not elongated: no direction to level
-        return 0.0
-    vx, vy = vectors[:, 1]
-    tilt = float(np.degrees(np.arctan(vy / vx))) if vx else 90.0
-    # Longer across than up: a row of touching digits, levelled. Longer up: one upright digit
-    # (a 1, a 7), which is no row and stays as it was written.
-    return tilt if abs(tilt) <= 45 else 0.0

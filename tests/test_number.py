@@ -257,7 +257,8 @@ def test_no_number_is_a_clear_error(model):
 
 
 def test_pieces_in_line_are_neighbours_or_one_digits_parts_and_a_wedge_far_below_is_neither():
-    from digitlab.page import Piece, in_line
+    from digitlab.page import Piece
+    from digitlab.row import in_line
 
     stem, loop = Piece(53, 72, 77, 89, 236, 1), Piece(81, 55, 116, 98, 884, 2)  # a 6 in two
     assert in_line(stem, loop, 35)
