@@ -69,3 +69,15 @@ def test_the_shipped_one_digit_network_tells_digits_from_pieces(validation_digit
     assert whole[labels == 1].mean() > 0.9 and whole[labels == 0].mean() < 0.1
     card = json.loads(pretrained.ONE_DIGIT.with_suffix(".json").read_text())
     assert card["held_out"]["wholes_passed"] > 0.9 and card["held_out"]["others_passed"] < 0.1
+
+
+@needs_real_mnist
+def test_numbers_of_mixed_sizes_stand_on_one_baseline(validation_digits):
+    """The one-digit network learns that a small whole digit is whole from numbers whose digits
+    differ in size, their feet on one line."""
+    rng = np.random.default_rng(0)
+    sheets = pieces.written(validation_digits[:5], rng, mixed=True)
+    rows = [np.flatnonzero((s > 0.3).any(axis=1)) for s in sheets]
+    heights = [r[-1] - r[0] for r in rows]
+    assert max(heights) > 1.3 * min(heights)  # sizes differ
+    assert np.ptp([r[-1] for r in rows]) <= 0.15 * max(heights)  # feet in line

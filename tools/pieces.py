@@ -17,23 +17,30 @@ import numpy as np
 from PIL import Image
 
 from digitlab.config import READER
-from tools.number_pages import HEIGHT, _columns, _touching, photo
+from tools.number_pages import HEIGHT, _columns, _scaled, _touching, photo
 
 WHOLE, STRAY = 0.9, 0.08  # one digit: nearly all of it, hardly any of its neighbour
 PART, BOTH = 0.7, 0.2  # not one digit: a fragment, or a good share of two
 WAYS = 4  # ways of cutting each candidate that are kept (at random), so no candidate dominates
 
 
-def written(digits: np.ndarray, rng: np.random.Generator) -> list[np.ndarray]:
-    """`digits` written in a row on a page, each gap wide, tight, touching or overlapping:
-    each digit's ink on the page, as its own sheet."""
+def written(digits: np.ndarray, rng: np.random.Generator, mixed: bool = False
+            ) -> list[np.ndarray]:
+    """`digits` written in a row on a page, each gap wide, tight, touching or overlapping (or,
+    `mixed`, in digits of mixed sizes on one baseline, the largest up to three times the
+    smallest, apart): each digit's ink on the page, as its own sheet."""
     glyphs = [_columns(d) for d in digits]
+    if mixed:  # a small whole digit, seen at the row's scale, is still one whole digit
+        glyphs = [_scaled(g, np.exp(rng.uniform(np.log(0.58), np.log(1.73)))) for g in glyphs]
+        tall = max(g.shape[0] for g in glyphs)
+        glyphs = [np.pad(g, ((tall - g.shape[0], 0), (0, 0))) for g in glyphs]  # feet in line
     lefts, x = [], 0
     for i, glyph in enumerate(glyphs):
         lefts.append(x)
         if i + 1 == len(glyphs):
             break
-        kind = rng.choice(4, p=[0.3, 0.25, 0.35, 0.1])  # wide, tight, touching, overlapping
+        # wide, tight, touching, overlapping
+        kind = rng.choice(2) if mixed else rng.choice(4, p=[0.3, 0.25, 0.35, 0.1])
         if kind < 2:
             x += glyph.shape[1] + int(rng.uniform(*[(0.15, 0.5), (0.0, 0.1)][kind]) * HEIGHT)
         else:
@@ -63,13 +70,13 @@ def label(part: np.ndarray, box: tuple, own: list[np.ndarray]) -> int | None:
     return None
 
 
-def from_number(digits: np.ndarray, rng: np.random.Generator):
-    """The pieces the reader would read in a photo of `digits` written in a row, as 28x28
-    images, with their labels (1: one whole digit)."""
+def from_number(digits: np.ndarray, rng: np.random.Generator, mixed: bool = False):
+    """The pieces the reader would read in a photo of `digits` written in a row (`mixed`: in
+    digits of mixed sizes), as 28x28 images, with their labels (1: one whole digit)."""
     from digitlab import cutting, number, pictures
     from digitlab.page import find_ink
 
-    sheets = written(digits, rng)
+    sheets = written(digits, rng, mixed)
     grey = pictures.grey_image(photo(np.max(sheets, axis=0)), side=READER.side)
     size = grey.shape[::-1]
     levelled, labels, height, tilt, cands, _ = cutting.candidates(find_ink(grey))
@@ -98,14 +105,16 @@ def from_number(digits: np.ndarray, rng: np.random.Generator):
     return images, ys
 
 
-def make(digits: np.ndarray, count: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """The pieces of `count` numbers of 2 to 6 of `digits` (MNIST's uint8 28x28), as the reader
-    reads them (28x28 uint8), and their labels (1: one whole digit)."""
+def make(digits: np.ndarray, count: int, seed: int = 0, mixed: bool = False
+         ) -> tuple[np.ndarray, np.ndarray]:
+    """The pieces of `count` numbers of 2 to 6 of `digits` (MNIST's uint8 28x28; `mixed`: in
+    digits of mixed sizes), as the reader reads them (28x28 uint8), and their labels (1: one
+    whole digit)."""
     rng = np.random.default_rng(seed)
     images, labels = [], []
     for _ in range(count):
         chosen = digits[rng.choice(len(digits), int(rng.integers(2, 7)), replace=False)]
-        got, ys = from_number(chosen, rng)
+        got, ys = from_number(chosen, rng, mixed)
         images += got
         labels += ys
     images = np.stack(images) if images else np.zeros((0, 28, 28), np.float32)

@@ -33,11 +33,12 @@ DATA = ("MNIST's training images less the 5,000 that data.split(seed=0) holds ou
         "validation, with {n} renderings of each digit in each of handwriting.TRAINING_FONTS; "
         "tested on MNIST's 10,000 test images")
 PIECE_NUMBERS = 20_000  # numbers of training digits whose pieces one_digit learns from,
+MIXED = 0.35  # and this share more numbers, in digits of mixed sizes
 CHUNKS = 20  # made in this many seeded chunks: the same pieces however many CPUs share them
 PIECES = ("the pieces tools.pieces cuts from {n} numbers of 2-6 of MNIST's training digits less "
-          "the 5,000 validation digits, one whole digit (label 1) or not (0), whole digits "
-          "repeated {k} times to make a third; held out: the pieces of {held} numbers of the "
-          "validation digits")
+          "the 5,000 validation digits and {mixed} more in digits of mixed sizes, one whole digit "
+          "(label 1) or not (0), whole digits repeated {k} times to make a third; held out: the "
+          "pieces of {held} numbers of the validation digits")
 
 
 def train(out: Path, network: str, epochs: int | None = None,
@@ -67,8 +68,8 @@ def train(out: Path, network: str, epochs: int | None = None,
 
 
 def train_one_digit(out: Path, epochs: int | None = None, count: int = PIECE_NUMBERS) -> dict:
-    """Train the one-digit network on the pieces of `count` numbers, save it and its card to
-    `out`; return the card."""
+    """Train the one-digit network on the pieces of `count` numbers and `MIXED` as many more in
+    digits of mixed sizes, save it and its card to `out`; return the card."""
     from concurrent.futures import ProcessPoolExecutor
 
     from tools import pieces
@@ -78,9 +79,11 @@ def train_one_digit(out: Path, epochs: int | None = None, count: int = PIECE_NUM
     held = pick(full=1000, quick=20)  # numbers of validation digits whose pieces it is tried on
     (x_all, y_all), _ = data.load_mnist()
     (digits, _), (held_digits, _) = data.split(x_all, y_all)
-    sizes = [count // CHUNKS + (i < count % CHUNKS) for i in range(CHUNKS)]
+    mixed = round(MIXED * count)
+    sizes = [n // CHUNKS + (i < n % CHUNKS) for n in (count, mixed) for i in range(CHUNKS)]
     with ProcessPoolExecutor(os.cpu_count() or 1) as pool:
-        chunks = list(pool.map(pieces.make, [digits] * CHUNKS, sizes, range(CHUNKS)))
+        chunks = list(pool.map(pieces.make, [digits] * 2 * CHUNKS, sizes, range(2 * CHUNKS),
+                               [False] * CHUNKS + [True] * CHUNKS))
     x = np.concatenate([c[0] for c in chunks])
     y = np.concatenate([c[1] for c in chunks])
     repeat = max(1, round(0.5 * (y == 0).sum() / max((y == 1).sum(), 1)))  # wholes a third
@@ -90,7 +93,7 @@ def train_one_digit(out: Path, epochs: int | None = None, count: int = PIECE_NUM
     training.set_seed(0)
     model = recipe.build()
     result = recipes.fit(recipe, model, (x, y), epochs=epochs, seed=0)
-    card = _card(recipe, result, PIECES.format(n=count, k=repeat, held=held),
+    card = _card(recipe, result, PIECES.format(n=count, mixed=mixed, k=repeat, held=held),
                  training_images=len(x))
     whole = keras.ops.convert_to_numpy(model(data.scale(x_held), training=False))[:, 1] >= 0.5
     card["held_out"] = {"pieces": len(y_held), "accuracy": float(np.mean(whole == y_held)),
