@@ -30,11 +30,12 @@ def level(ink: np.ndarray, labels: np.ndarray, found: list[Piece], height: float
     """Step 4: the ink turned so that the number's row runs level (when it tilts by more than
     2 degrees); with its pieces, the digits' height, the row and the angle turned."""
     row = number_row(found, height)
-    # One character at most 1.5 times as wide as it is tall is a digit alone, whose slant is
-    # no row's tilt: turned by it, an 8 was read `?2`, a 4 `???`.
+    # One character at most 1.5 times as wide as it is tall, beside nothing taller than a speck
+    # or a sign, is a digit alone, whose slant is no row's tilt: turned by it, an 8 was read
+    # `?2`, a 4 `???`; levelled through a speck beside it, a 4 was turned 25 degrees.
     parts = groups(row, others(found, row), height)
-    alone = len(parts) == 1 and (max(p.right for p in row) - min(p.left for p in row)
-                                 <= 1.5 * (max(p.bottom for p in row) - min(p.top for p in row)))
+    digits = [box(g) for g in _digits(parts, height)]
+    alone = len(digits) == 1 and digits[0][2] - digits[0][0] <= 1.5 * (digits[0][3] - digits[0][1])
     tilt = 0.0 if alone else angle(parts, labels, height)
     if abs(tilt) <= 2:
         return Levelled(ink, labels, found, height, row, 0.0)
@@ -136,7 +137,9 @@ def left_out(found: list[Piece], row: list[Piece], height: float) -> list[Piece]
 
 def groups(row: list[Piece], others: list[Piece], height: float) -> list[list[Piece]]:
     """The row's pieces joined where they share most of their width (the bar and body of a 5,
-    a digit cut in two by a ruled line), with the small pieces in the row's band."""
+    a digit cut in two by a ruled line), or where a flat stroke lies clear above another piece
+    and shares some of its width (a 5's bar floating over its body), with the small pieces in
+    the row's band."""
     top, bottom = line_of(row, height)
     band_top, band_bottom = top - 0.3 * height, bottom + 0.3 * height
     left, right = min(p.left for p in row) - height, max(p.right for p in row)
@@ -147,11 +150,37 @@ def groups(row: list[Piece], others: list[Piece], height: float) -> list[list[Pi
         if found:
             left, right, members = found[-1]
             overlap = min(p.right, right) - max(p.left, left)
-            if overlap > 0.5 * min(p.width, right - left):
+            if overlap > 0.5 * min(p.width, right - left) or overlap > 0 and (
+                    _bar_over(p, members, height)
+                    or (len(members) == 1 and _bar_over(members[0], [p], height))):
                 found[-1] = [min(p.left, left), max(p.right, right), members + [p]]
                 continue
         found.append([p.left, p.right, [p]])
     return [members for _, _, members in found]
+
+
+def box(group: list[Piece]) -> tuple[int, int, int, int]:
+    """The box (left, top, right, bottom) around a group of pieces."""
+    return (min(p.left for p in group), min(p.top for p in group),
+            max(p.right for p in group), max(p.bottom for p in group))
+
+
+def _digits(parts: list[list[Piece]], height: float) -> list[list[Piece]]:
+    """The groups tall enough to be digits (0.3 of the digits' height), not specks or signs."""
+    return [g for g in parts if box(g)[3] - box(g)[1] >= 0.3 * height]
+
+
+def _fill(group: list[Piece]) -> float:
+    """The share of its pieces' boxes that a group's ink fills."""
+    return sum(p.mass for p in group) / sum(p.height * p.width for p in group)
+
+
+def _bar_over(bar: Piece, below: list[Piece], height: float) -> bool:
+    """Whether `bar` is a flat stroke (twice as wide as tall, a third of the digits' height at
+    most: no speck) clear above the pieces `below`: a 5's bar that floats over its body, read
+    `??` as two."""
+    return (bar.height <= 0.35 * height and bar.width >= 2 * bar.height
+            and bar.bottom <= min(q.top for q in below) + 0.1 * height)
 
 
 def others(found: list[Piece], row: list[Piece]) -> list[Piece]:
@@ -165,18 +194,22 @@ def angle(parts: list[list[Piece]], labels: np.ndarray, height: float) -> float:
     together: a 5's bar lifts its middle as it should), or the ink's own long axis when the
     row is one piece."""
     if len(parts) >= 2:
-        digits = [g for g in parts
-                  if max(p.bottom for p in g) - min(p.top for p in g) >= 0.3 * height]
-        chosen = digits if len(digits) >= 3 else parts
-        boxes = np.array([(min(p.left for p in g), min(p.top for p in g),
-                           max(p.right for p in g), max(p.bottom for p in g)) for g in chosen])
+        digits = _digits(parts, height)
+        tall = [box(g)[3] - box(g)[1] for g in digits]
+        # Two digits of mixed sizes: any line fits two points, and through their middles it
+        # turned `29` written small-big by 24 degrees, the 2 falling off the row. (A blot
+        # beside one digit is no smaller digit: it fills over 60% of its box, strokes less.)
+        two_sizes = len(digits) == 2 and 1.8 * min(tall) < max(tall) \
+            and _fill(digits[int(np.argmin(tall))]) <= 0.6
+        chosen = digits if len(digits) >= 3 or two_sizes else parts
+        boxes = np.array([box(g) for g in chosen])
         weights = np.sqrt([sum(p.mass for p in g) for g in chosen])
         x = (boxes[:, 0] + boxes[:, 2]) / 2
         # Digits of one size line up along their middles (turned, their boxes' feet do not),
         # digits of mixed sizes along their feet: of three or more digits (no sign, whose foot
-        # is on no baseline), the line they keep to more closely.
+        # is on no baseline), the line they keep to more closely; of two sizes, their feet.
         middles, feet = (boxes[:, 1] + boxes[:, 3]) / 2, boxes[:, 3]
-        lines = [middles, feet] if chosen is digits else [middles]
+        lines = [feet] if two_sizes else [middles, feet] if chosen is digits else [middles]
         fits = [np.polyfit(x, y, 1, w=weights, full=True) for y in lines]
         slope = min(fits, key=lambda fit: fit[1][0] if len(fit[1]) else 0.0)[0][0]
         return float(np.degrees(np.arctan(slope)))
