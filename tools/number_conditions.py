@@ -19,7 +19,7 @@ from PIL import Image, ImageDraw, ImageFont
 from scipy import ndimage
 
 from tools.handwriting import FONTS, VALIDATION_FONTS, font_digits
-from tools.number_pages import HEIGHT, PAPER, page, photo, write
+from tools.number_pages import HEIGHT, PAPER, SIZES, page, photo, write
 
 Picture = np.ndarray | Image.Image | bytes
 Condition = Callable[[np.ndarray, np.ndarray, np.random.Generator], tuple[Picture, str]]
@@ -195,7 +195,7 @@ def out_of_focus(digits, labels, rng):
 
 def mixed_sizes(digits, labels, rng):
     """Digits of mixed sizes, the largest up to three times the smallest, on one baseline."""
-    return plain(sizes=np.exp(rng.uniform(np.log(0.58), np.log(1.73), len(digits))))(
+    return plain(sizes=np.exp(rng.uniform(*np.log(SIZES), len(digits))))(
         digits, labels, rng)
 
 

@@ -20,6 +20,7 @@ from tools.captures import on_paper
 PAPER, PEN = 0.94, 0.12
 SCALE = 3  # page pixels per MNIST pixel: digits about 60 pixels tall
 HEIGHT = 20 * SCALE  # a digit's height on the page
+SIZES = (0.58, 1.73)  # digits of mixed sizes: the largest up to three times the smallest
 
 
 @dataclass

@@ -17,7 +17,7 @@ import numpy as np
 from PIL import Image
 
 from digitlab.config import READER
-from tools.number_pages import HEIGHT, _columns, _scaled, _touching, photo
+from tools.number_pages import HEIGHT, SIZES, _columns, _scaled, _touching, photo
 
 WHOLE, STRAY = 0.9, 0.08  # one digit: nearly all of it, hardly any of its neighbour
 PART, BOTH = 0.7, 0.2  # not one digit: a fragment, or a good share of two
@@ -31,7 +31,7 @@ def written(digits: np.ndarray, rng: np.random.Generator, mixed: bool = False
     smallest, apart): each digit's ink on the page, as its own sheet."""
     glyphs = [_columns(d) for d in digits]
     if mixed:  # a small whole digit, seen at the row's scale, is still one whole digit
-        glyphs = [_scaled(g, np.exp(rng.uniform(np.log(0.58), np.log(1.73)))) for g in glyphs]
+        glyphs = [_scaled(g, np.exp(rng.uniform(*np.log(SIZES)))) for g in glyphs]
         tall = max(g.shape[0] for g in glyphs)
         glyphs = [np.pad(g, ((tall - g.shape[0], 0), (0, 0))) for g in glyphs]  # feet in line
     lefts, x = [], 0
