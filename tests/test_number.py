@@ -100,10 +100,8 @@ def test_a_number_drawn_with_a_one_pixel_pencil_is_found(model, clean):
 def test_a_digit_written_large_among_smaller_ones_is_one_digit(model, clean, text, sizes, seed):
     """A 7 written 1.7 times its neighbours' size read `?`, and a 3 beside a large 2 was dropped
     (`524`, sure at 95%): the one-digit network had seen no whole digit that large."""
-    rng = np.random.default_rng(seed)
-    row = pages.write(*digits_of(clean, text), rng, sizes=sizes)
-    sheet, _ = pages.page(row, rng)
-    assert number.read(model, pages.photo(sheet)).text == text
+    picture, _ = written(clean, text, seed, sizes=sizes)
+    assert number.read(model, picture).text == text
 
 
 @needs_real_mnist
@@ -112,10 +110,8 @@ def test_a_digit_written_large_among_smaller_ones_is_one_digit(model, clean, tex
 def test_two_digits_of_mixed_sizes_are_levelled_by_their_feet(model, clean, text, sizes):
     """Levelled through their middles, a row of a small and a large digit was turned by 24-45
     degrees and the small one fell off it: `29` read `9`, sure at 100%."""
-    rng = np.random.default_rng(0)
-    row = pages.write(*digits_of(clean, text), rng, sizes=sizes)
-    sheet, _ = pages.page(row, rng)
-    assert number.read(model, pages.photo(sheet)).text == text
+    picture, _ = written(clean, text, sizes=sizes)
+    assert number.read(model, picture).text == text
 
 
 @needs_real_mnist
