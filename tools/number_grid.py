@@ -133,10 +133,15 @@ def examples(model, digits, labels, chosen: dict[str, Condition] = CONDITIONS, s
     return fig
 
 
+def _one_digit(saved: dict) -> bool:
+    """Whether a saved run read pages of one digit (a run saved before --digits read numbers)."""
+    return tuple(saved.get("lengths", (2, 10))) == (1, 1)
+
+
 def missed(saved: dict) -> list[str]:
     """The conditions below their floors (empty: every floor met)."""
     def floor(condition: str) -> float:
-        if tuple(saved.get("lengths", (2, 10))) == (1, 1):
+        if _one_digit(saved):
             return ONE_DIGIT_FLOOR
         return TOUCHING_FLOOR if condition == TOUCHING else saved["ceiling"] - BELOW_CEILING
 
@@ -150,7 +155,7 @@ def _share(share: float | None) -> str:
 
 def table(saved: dict) -> str:
     """A saved run as a Markdown table, with its ceiling and floors under it."""
-    plain = all("plain_predict" in row for row in saved["rows"])  # pages of one digit
+    plain = _one_digit(saved)  # and plain `predict`'s share of each page
     lines = ["| condition | exact numbers | digits right | answered `?` | wrong, ≥ 90% sure |"
              + (" plain `predict` exact |" if plain else ""), "|---|---|---|---|---|"
              + ("---|" if plain else "")]
@@ -167,7 +172,7 @@ def table(saved: dict) -> str:
         f"({saved['ceiling_without_question_marks']:.1%} if no digit were ever answered `?`). "
         + (f"Floors, per condition: {ONE_DIGIT_FLOOR:.0%} exact and no fewer than plain "
            "`predict` reads"
-           if tuple(saved.get("lengths", (2, 10))) == (1, 1) else
+           if plain else
            f"Floors, per condition: exact within {BELOW_CEILING:.0%} of the ceiling (touching "
            f"digits {TOUCHING_FLOOR:.0%})")
         + f", at most {WRONG_CEILING:.1%} wrong and ≥ 90% sure: "
