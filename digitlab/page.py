@@ -1,10 +1,11 @@
-"""Find a handwritten number's ink on a page: the ink, less the lines and frames that are not
-the number, in connected pieces, and how tall its digits are. The first steps of `number.read`
-(`row` then finds the number's row among the pieces):
+"""Find a handwritten number's ink on a page, or one digit's: the ink, less the lines and
+frames that are not the number, in connected pieces, and how tall its digits are. The first
+steps of `number.read` and of `preprocess` alike (`row` then finds the number's row among the
+pieces):
 
-1. `ink.ink_map`: ink is what is darker than the paper *around it*. The paper is found by a
-   closing (a maximum, then a minimum filter) wider than any stroke, so a shadow or an object,
-   wider still, is paper in its own light, and its hard edge is no stroke;
+1. `ink.ink_map`: ink is what is darker (or, chalk, lighter) than the paper *around it*. The
+   paper is found by a closing (a maximum, then a minimum filter) wider than any stroke, so a
+   shadow or an object, wider still, is paper in its own light, and its hard edge is no stroke;
 2. `ink.remove_lines`: straight lines far longer than a digit is tall (ruled and squared paper,
    a form's boxes), the short sides of a box, which join two such lines; then hollow `frames`,
    and what reaches in `at_the_edge`; what is left, in `pieces`, and the `digit_height`.
@@ -18,7 +19,7 @@ from typing import NamedTuple
 import numpy as np
 from scipy import ndimage
 
-from digitlab.ink import NoDigitFound, ink_map, ink_mask, remove_lines
+from digitlab.ink import NoDigitFound, ink_map, remove_lines
 
 
 class Found(NamedTuple):
@@ -36,8 +37,7 @@ def find_ink(grey: np.ndarray) -> Found:
     """Steps 1 and 2: the ink's amounts, which pixels are ink, which of those are left once
     lines, frames and the tips of what reaches in at the edges are gone (with their pieces),
     and the height of the number's digits."""
-    amount = ink_map(grey)
-    mask = ink_mask(amount)
+    amount, mask = ink_map(grey)
     # Lines across most of the picture first (no digit is that long), so that squared paper
     # does not pass for one piece the size of the page; then lines long for a digit.
     thin = max(2, round(min(grey.shape) / 60))
@@ -111,12 +111,14 @@ def at_the_edge(found: list[Piece], labels: np.ndarray, height: float) -> list[P
     sleeve: a digit cut by the edge meets it in a stroke's width or two), and solid ones (where
     the border cuts a shadow's edge, its tip is a filled wedge, thicker for its height than a
     stroke: on validation pages the wedges' thickest point was 0.18-0.25 of their height, the
-    digits' 0.08-0.17)."""
+    digits' 0.08-0.17). None, though, where that is all the ink: a digit cropped tight meets
+    the edges all round."""
     edges = [labels[0], labels[-1], labels[:, 0], labels[:, -1]]
     along = np.max([np.bincount(edge, minlength=len(found) + 1) for edge in edges], axis=0)
-    return [p for p in found if along[p.label] and (
+    cut = [p for p in found if along[p.label] and (
         p.height < 0.55 * height or along[p.label] >= 0.5 * height
         or _inmost(p, labels) > 0.175 * p.height)]
+    return cut if len(cut) < len(found) else []
 
 
 def _inmost(piece: Piece, labels: np.ndarray) -> float:
@@ -135,7 +137,7 @@ def digit_height(found: list[Piece]) -> float:
     solid = [p for p in found if p.mass > 0.15 * p.height * p.width and p.height >= 4] \
         or [p for p in found if p.height >= 4]
     if not solid:
-        raise NoDigitFound("no number found: only lines and specks")
+        raise NoDigitFound("no digit found: only lines and specks")
     heights = np.array([p.height for p in solid], float)
     weights = np.array([p.mass for p in solid], float) * heights
     order = np.argsort(heights)

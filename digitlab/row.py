@@ -51,7 +51,7 @@ def number_row(found: list[Piece], height: float) -> list[Piece]:
     smaller print, specks and marks far from the number drop out."""
     tall = [p for p in found if digit_sized(p, height)]
     if not tall:
-        raise NoDigitFound("no number found: no piece of ink is the size of a digit")
+        raise NoDigitFound("no digit found: no piece of ink is the size of a digit")
     # Smaller pieces bridge a gap without joining the row: a faint digit in bits between two
     # runs of whole ones keeps them one number.
     bits = [p for p in found if 0.25 * height <= p.height < 0.55 * height]

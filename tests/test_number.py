@@ -301,7 +301,7 @@ def test_cli_json_gives_each_characters_box(clean, tmp_path, capsys):
 def test_no_number_is_a_clear_error(model):
     from digitlab.preprocess import NoDigitFound
 
-    with pytest.raises(NoDigitFound, match="no number found"):
+    with pytest.raises(NoDigitFound, match="no digit found"):
         number.read(model, np.full((200, 400), 0.9, np.float32))
 
 
