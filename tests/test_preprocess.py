@@ -125,6 +125,14 @@ def test_a_ruled_line_along_a_stroke_is_removed(reference):
     close_to(reference, "7", image)
 
 
+def test_a_digit_in_broken_strokes_keeps_every_piece(reference):
+    """A pencil that skips leaves a digit in pieces; the digit is all of them, not its largest
+    piece (a 1-px pencil's 5 was read by its bar alone, as a 2)."""
+    broken = np.asarray(draw("7"), np.float32) / 255
+    broken[:, 120:124] = broken[150:154, :] = broken[:, 170:173] = 1  # three gaps of paper
+    close_to(reference, "7", broken)
+
+
 def test_a_frame_around_the_digit_is_removed(reference):
     framed = draw("0")
     ImageDraw.Draw(framed).rectangle([8, 8, SIZE - 9, SIZE - 9], outline=0, width=3)
