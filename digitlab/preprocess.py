@@ -37,9 +37,9 @@ class Steps:
 
 
 def enlarged(grey: np.ndarray, side: int = WORK_SIDE) -> np.ndarray:
-    """`grey` enlarged (bilinear) to `side` pixels on its longer side, if it is shorter: the ink
-    finder smooths away a pixel's noise, which would flatten an MNIST-sized digit's strokes. A
-    picture too small to hold a digit is none."""
+    """`grey` enlarged (bilinear) to `side` pixels on its longer side if that is under half of
+    `side`: the ink finder smooths away a pixel's noise, which would flatten an MNIST-sized
+    digit's strokes. A picture too small to hold a digit is none."""
     if min(grey.shape) < SMALLEST:
         raise NoDigitFound(f"no digit found: a picture {min(grey.shape)} pixels across is too "
                            "small to hold one")
@@ -59,16 +59,17 @@ def the_digit(found: Found) -> np.ndarray:
     least = 0.1 * max(p.mass for p in row)
     kept = [p for g in groups(row, others(found.pieces, row), found.height) for p in g
             if p.mass >= least]
-    rest = [p for p in found.pieces if p.mass >= least and p not in kept]
+    taken = {p.label for p in kept}
+    rest = [p for p in found.pieces if p.mass >= least and p.label not in taken]
     while True:
         left, top, right, bottom = box(kept)
         reach = 0.1 * max(right - left, bottom - top)
-        near = [p for p in rest if p.left <= right + reach and p.right >= left - reach
-                and p.top <= bottom + reach and p.bottom >= top - reach]
+        near = {p.label for p in rest if p.left <= right + reach and p.right >= left - reach
+                and p.top <= bottom + reach and p.bottom >= top - reach}
         if not near:
             break
-        kept += near
-        rest = [p for p in rest if p not in near]
+        kept += [p for p in rest if p.label in near]
+        rest = [p for p in rest if p.label not in near]
     if max(right - left, bottom - top) < 0.05 * min(found.labels.shape):
         raise NoDigitFound("no digit found: only specks, too small to be a digit")
     keep = ndimage.binary_dilation(np.isin(found.labels, [p.label for p in kept]))
