@@ -132,10 +132,13 @@ def _inmost(piece: Piece, labels: np.ndarray) -> float:
 def digit_height(found: list[Piece]) -> float:
     """How tall the number's digits are: the height that holds the most ink, counting taller
     pieces more (a median weighted by mass times height), so that a long line of small print
-    does not outvote two digits; only solid pieces count, not lines and frames, unless none
-    is (a 1-pixel pencil: its lines and frames are gone by now)."""
-    solid = [p for p in found if p.mass > 0.15 * p.height * p.width and p.height >= 4] \
-        or [p for p in found if p.height >= 4]
+    does not outvote two digits; only solid pieces count, not lines and frames, unless they
+    hold under a tenth of the ink (a number drawn with a 1-pixel pencil, beside a speck: its
+    lines and frames are gone by now)."""
+    tall = [p for p in found if p.height >= 4]
+    solid = [p for p in tall if p.mass > 0.15 * p.height * p.width]
+    if sum(p.mass for p in solid) < 0.1 * sum(p.mass for p in tall):
+        solid = tall
     if not solid:
         raise NoDigitFound("no digit found: only lines and specks")
     heights = np.array([p.height for p in solid], float)

@@ -93,6 +93,18 @@ def test_a_number_drawn_with_a_one_pixel_pencil_is_found(model, clean):
         assert number.read(model, picture).text == truth
 
 
+def test_a_speck_beside_a_pencil_drawing_does_not_set_the_digits_height():
+    """A 2-px pencil's 3 (172 px tall, 9% of its box inked) beside a solid speck: the speck
+    alone counted, the digits' height came out 5 px, and the 3 was "only specks"."""
+    from digitlab.page import Piece, digit_height
+
+    three, speck = Piece(40, 80, 212, 173, 1471, 1), Piece(10, 10, 15, 15, 18, 2)
+    assert digit_height([three, speck]) == 172
+    digit = Piece(40, 200, 100, 240, 800, 3)  # a solid digit still outvotes what is left of
+    corner = Piece(0, 0, 250, 250, 2000, 4)  # a frame, however much more ink that holds
+    assert digit_height([digit, corner]) == 60
+
+
 @needs_real_mnist
 @pytest.mark.parametrize("text, sizes, seed", [("4713", (1.0, 1.7, 1.0, 0.8), 0),
                                                ("4713", (1.0, 1.7, 1.0, 0.8), 1),
