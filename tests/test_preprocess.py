@@ -127,7 +127,7 @@ def test_a_ruled_line_along_a_stroke_is_removed(reference):
 
 def test_a_digit_in_broken_strokes_keeps_every_piece(reference):
     """A pencil that skips leaves a digit in pieces; the digit is all of them, not its largest
-    piece (a 1-px pencil's 5 was read by its bar alone, as a 2)."""
+    piece, which alone is another digit (taking it alone, a skipping pencil's 5 read `2`)."""
     broken = np.asarray(draw("7"), np.float32) / 255
     broken[:, 120:124] = broken[150:154, :] = broken[:, 170:173] = 1  # three gaps of paper
     close_to(reference, "7", broken)
