@@ -85,8 +85,8 @@ def nb01_ex2(final_train, final_test) -> bool:
         else "no real overfitting."), "")
 
 
-# Each network's mistakes, by index (notebooks 01, 03 and 04 ask the same of their own).
-nb01_ex3 = nb03_ex3 = nb04_ex3 = exercise(all_wrong)
+# Each network's mistakes, by index: notebooks 01 and 04 name their values as `all_wrong` does.
+nb01_ex3 = nb04_ex3 = exercise(all_wrong)
 
 
 # 02 · Keras MLP
@@ -142,6 +142,12 @@ def nb03_ex2(conv2_params) -> bool:
     return verdict(conv2_params == 2416, "16 × (5×5×6 + 1) = 2,416.",
                    hints.get(conv2_params, "count the weights of one kernel (5×5 over 6 "
                                             "channels), add its bias, times 16 kernels"))
+
+
+@exercise
+def nb03_ex3(wrong, lenet_pred, y, accuracy) -> bool:
+    """Indices of LeNet's mistakes, with its predictions, the labels and its test accuracy."""
+    return all_wrong(wrong, lenet_pred, y, accuracy)
 
 
 # 04 · going further
