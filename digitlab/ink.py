@@ -55,6 +55,11 @@ def stroke_width(mask: np.ndarray) -> float:
         wedges = [i for i in edge[edge > 0] if _solid(labels[boxes[i - 1]] == i)]
         strokes = mask & ~np.isin(labels, wedges) if wedges else mask
         mask = strokes if strokes.any() else mask
+    return band_width(mask)
+
+
+def band_width(mask: np.ndarray) -> float:
+    """How wide the bands of ink in `mask` (not empty) are, in pixels, on average."""
     # Across a band w pixels wide the distances to its edge run 1, 2, ..., 2, 1: mean (w + 2) / 4.
     return 4 * float(ndimage.distance_transform_edt(mask)[mask].mean()) - 2
 

@@ -15,9 +15,9 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
-from digitlab.ink import NoDigitFound, stroke_peak
+from digitlab.ink import NoDigitFound, band_width, stroke_peak
 from digitlab.page import Found, find_ink
-from digitlab.pictures import grey_image, within
+from digitlab.pictures import grey_image
 from digitlab.row import box, groups, number_row, others
 
 WORK_SIDE = 256  # the working resolution: plenty for a 20-pixel result, and fast
@@ -45,9 +45,7 @@ def enlarged(grey: np.ndarray, side: int = WORK_SIDE) -> np.ndarray:
                            "small to hold one")
     if max(grey.shape) >= side / 2:
         return grey
-    size = within(grey.shape[::-1], side)
-    return np.asarray(Image.fromarray(grey.astype(np.float32)).resize(
-        size, Image.Resampling.BILINEAR))
+    return scaled(grey, side / max(grey.shape))
 
 
 def the_digit(found: Found) -> np.ndarray:
@@ -109,9 +107,7 @@ def thicken(cropped: np.ndarray, factor: float) -> np.ndarray:
     mask = cropped > 0.25
     if not mask.any():  # only faint ink: nothing to measure
         return cropped
-    # Across a band w pixels wide the distances to its edge run 1, 2, ..., 2, 1: mean (w + 2) / 4.
-    width = 4 * float(ndimage.distance_transform_edt(mask)[mask].mean()) - 2
-    missing = STROKE / factor - width  # in working pixels
+    missing = STROKE / factor - band_width(mask)  # in working pixels
     if missing < 1:
         return cropped
     return ndimage.grey_dilation(cropped, size=(2 * round(missing / 2) + 1,) * 2)
