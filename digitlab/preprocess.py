@@ -3,8 +3,9 @@
 MNIST was made like this: the digit's ink, cropped, scaled (anti-aliased) so its longer side is
 20 pixels, placed in a 28x28 field with its centre of mass at the centre. We do the same, after
 finding the ink as the number reader does (`page.find_ink`: light or dark, on white, grey, tinted,
-lined or squared paper, in a box, in shadow or not): one reader for every picture, which here
-expects one digit. Each step is a small function; `preprocess` chains them.
+lined or squared paper, in a box, in shadow or not; a small digit on a big page looked at again,
+closer): one reader for every picture, which here expects one digit. Each step is a small
+function; `preprocess` chains them.
 """
 
 from __future__ import annotations
@@ -15,13 +16,15 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
+from digitlab.config import READER
 from digitlab.ink import NoDigitFound, band_width, stroke_peak
 from digitlab.page import Found, find_ink
-from digitlab.pictures import grey_image
+from digitlab.pictures import grey_image, open_picture
 from digitlab.row import box, groups, number_row, others
 
 WORK_SIDE = 256  # the working resolution: plenty for a 20-pixel result, and fast
 STROKE = 2.2  # MNIST's typical stroke width, in pixels of the 28x28 image
+SPECKS = 0.03  # ink under this share of the page's shorter side is no digit: a 6-mm digit on A4
 SMALLEST = 8  # pixels across: a digit fits in no less (MNIST's are 20 tall)
 
 
@@ -68,7 +71,7 @@ def the_digit(found: Found) -> np.ndarray:
             break
         kept += [p for p in rest if p.label in near]
         rest = [p for p in rest if p.label not in near]
-    if max(right - left, bottom - top) < 0.05 * min(found.labels.shape):
+    if max(right - left, bottom - top) < SPECKS * min(found.labels.shape):
         raise NoDigitFound("no digit found: only specks, too small to be a digit")
     keep = ndimage.binary_dilation(np.isin(found.labels, [p.label for p in kept]))
     amount = np.where(keep, found.amount, 0)
@@ -115,8 +118,13 @@ def thicken(cropped: np.ndarray, factor: float) -> np.ndarray:
 
 def preprocess(source, return_steps: bool = False) -> np.ndarray | Steps:
     """One digit's picture as an MNIST-style 28x28 float32 image in [0, 1] (ink is 1)."""
-    grey = enlarged(grey_image(source, WORK_SIDE))
+    picture = open_picture(source, WORK_SIDE)
+    grey = enlarged(picture.grey)
     found = find_ink(grey)  # the number reader's finder: the same ink, lines and frames out
+    if found.height < READER.min_height and picture.scale > 1:  # small, on a big page: closer
+        side = min(READER.max_side, round(max(grey.shape) * READER.min_height / found.height))
+        grey = open_picture(source, side).grey
+        found = find_ink(grey)
     cleaned = the_digit(found)
     cropped = crop(cleaned)
     digit = to_mnist(cropped)
