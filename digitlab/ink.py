@@ -26,12 +26,13 @@ def ink_map(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     # The paper is a closing wider than any stroke, narrower than a shadow or an object: their
     # edges are steps, which a closing keeps. A fifth of the shorter side is wide for a number's
     # strokes; a digit cropped tight, or drawn with a thick marker, can have wider ones (the
-    # closing mirrors the picture at its edge, so a bar along it counts twice as thick).
+    # closing mirrors the picture at its edge, so a bar along it counts twice as thick). Only
+    # a clearly wider need is worth a second closing: a thin row's strokes come close.
     window = max(3, round(min(grey.shape) / 5))
     amount = _against(grey, window)
     mask = ink_mask(amount)
     wider = round(3 * stroke_width(mask))
-    if wider > window:
+    if wider > 1.25 * window:
         amount = _against(grey, wider)
         mask = ink_mask(amount)
     return amount, mask
