@@ -136,10 +136,11 @@ def _read_number(model, path: str, min_confidence: float | None
         notes.append(f"{reading.text.count('?')} of its digits not read surely enough (below "
                      f"{sure:.0%}): answered ?")
     if reading.left_out:
-        notes.append(f"{len(reading.left_out)} digit-sized piece(s) of ink on its line, too far "
-                     f"from the rest to be part of the number, not read (at "
-                     f"{', '.join(f'x={box[0]}' for box in reading.left_out)}): crop the "
-                     "picture to one number, or write its digits closer together")
+        notes.append(f"{len(reading.left_out)} piece(s) of ink on its line that may be digits, "
+                     f"too far from the rest or too small to be read as part of the number, not "
+                     f"read (at {', '.join(f'x={box[0]}' for box in reading.left_out)}): crop "
+                     "the picture to one number, or write its digits closer together and of "
+                     "one size")
     note = f"{path}: {'; '.join(notes)}" if notes else None
     glyphs = [{"char": g.char, "box": list(g.box), "confidence": round(g.confidence, 6),
                **({"digit": int(g.probabilities.argmax())} if g.probabilities is not None

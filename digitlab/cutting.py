@@ -15,7 +15,9 @@ from scipy import ndimage
 
 from digitlab.config import READER
 from digitlab.page import Found, Piece
-from digitlab.row import groups, left_out, level, line_of, others
+from digitlab.row import SMALL, groups, left_out, level, line_of, others
+
+SHORT = 0.7  # a digit shorter than this share of its row's digits' height is short for one
 
 
 @dataclass
@@ -68,8 +70,8 @@ def _keep_marks_in_place(cands: list[Candidate], height: float) -> list[Candidat
 
 class Row(NamedTuple):
     """Steps 4 and 5's result: the ink levelled, its pieces' labels, the digits' height, the
-    angle turned, the row's candidates for characters, left to right, and the digit-sized
-    pieces on its line that it left out."""
+    angle turned, the row's candidates for characters, left to right, and the pieces on its
+    line that may be digits (or a minus sign) but were left out."""
 
     levelled: np.ndarray
     labels: np.ndarray
@@ -88,9 +90,15 @@ def candidates(page: Found) -> Row:
     cands = [Candidate(members, "digit" if any(p.label in in_row for p in members)
                        else mark(members, row_top, row_bottom, height))
              for members in groups(row, others(found, row), height)]
-    return Row(levelled, labels, height, tilt,
-               _keep_marks_in_place([c for c in cands if c.kind], height),
-               left_out(found, row, height))
+    kept = _keep_marks_in_place([c for c in cands if c.kind], height)
+    # A digit written small, or a bar, beside the row where neither belongs is not read, but
+    # said: it may be a digit, or a minus sign that a stray mark kept from its place.
+    read = {p.label for c in kept for p in c.members}
+    beyond = left_out(found, row, height)
+    said = {p.label for p in beyond}
+    unread = [p for c in cands if c.kind in ("small", "-") for p in c.members
+              if p.label not in read and p.label not in said]
+    return Row(levelled, labels, height, tilt, kept, beyond + unread)
 
 
 class Part(NamedTuple):
@@ -193,12 +201,21 @@ def _between(part: Part, left: np.ndarray | None, right: np.ndarray | None) -> P
     return _trim(np.where(keep, ink, 0), box[0], box[1])
 
 
-def _shape_cost(box: tuple[int, int, int, int], height: float) -> float:
+def _shape_cost(box: tuple[int, int, int, int], height: float, small: bool = False) -> float:
     """Digits are seldom wider than they are tall, nor much shorter than their neighbours: a
-    reading that needs such a digit pays for it."""
+    reading that needs such a digit pays for it, unless it is ink written small as it stands
+    (`small`), not a part a cut or a join made."""
     left, top, right, bottom = box
     return (READER.wide_cost * max(0.0, (right - left) / height - 1.0)
-            + READER.short_cost * max(0.0, 0.7 - (bottom - top) / height))
+            + (not small) * READER.short_cost * max(0.0, SHORT - (bottom - top) / height))
+
+
+def written_small(way: Way, height: float) -> bool:
+    """Whether a way reads one candidate whole, and it is short for a digit of the row's
+    (`SMALL` to `SHORT` of their height): a digit written small, which the one-digit network
+    judges at its own size (at the row's, it looks like a fragment) and no cost makes short."""
+    return len(way.parts) == 1 and way.end == way.first + 1 \
+        and SMALL * height <= way.parts[0].ink.shape[0] < SHORT * height
 
 
 def joins(cands: list[Candidate], amount: np.ndarray, labels: np.ndarray, height: float
@@ -214,7 +231,9 @@ def joins(cands: list[Candidate], amount: np.ndarray, labels: np.ndarray, height
                 break
             whole = _ink(amount, labels, [p for c in cands[i:j] for p in c.members], left, right)
             if whole is not None:
-                ways.append(Way(i, j, _shape_cost(whole.box, height), [whole]))
+                way = Way(i, j, 0.0, [whole])
+                ways.append(way._replace(cost=_shape_cost(whole.box, height,
+                                                          written_small(way, height))))
     return ways
 
 

@@ -53,7 +53,8 @@ class Reading:
     text: str
     glyphs: list[Glyph]
     steps: dict = field(default_factory=dict, repr=False)  # the pictures along the way
-    # boxes of digit-sized ink on the number's line that was not read: too far from the rest
+    # boxes of ink on the number's line that may be digits but was not read: too far from the
+    # rest, or written small (or a bar) beside the row where no digit of it stands
     left_out: list[tuple[int, int, int, int]] = field(default_factory=list)
 
     @property
@@ -114,7 +115,7 @@ class Looked(NamedTuple):
 
 def _score(model, one_digit, ways: list[cutting.Way], height: float) -> list[Scored]:
     """Each way read by the networks. Its score: the log of its digits' joint probability, and
-    of their being whole, less its cost."""
+    of their being whole (a digit written small judged at its own size), less its cost."""
     cut = [part.ink for way in ways for part in way.parts]
     if not cut:
         return [Scored(way, -way.cost, []) for way in ways]
@@ -123,7 +124,9 @@ def _score(model, one_digit, ways: list[cutting.Way], height: float) -> list[Sco
     # results, a millisecond or so sooner on two cores.
     digits = np.stack([preprocess.to_mnist(k) for k in cut])
     reading = _HELPER.submit(predict.classify, model, digits)
-    whole = iter(predict.classify(one_digit, np.stack([at_row_scale(k, height) for k in cut])))
+    whole = iter(predict.classify(one_digit, np.stack([
+        at_row_scale(part.ink, part.ink.shape[0] if cutting.written_small(way, height) else height)
+        for way in ways for part in way.parts])))
     read = iter(reading.result())
     scored = []
     for way in ways:

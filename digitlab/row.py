@@ -14,6 +14,8 @@ from scipy import ndimage
 from digitlab.ink import NoDigitFound
 from digitlab.page import Piece, digit_height, digit_sized, pieces
 
+SMALL = 0.3  # a digit written small is this share of the digits' height or more
+
 
 class Levelled(NamedTuple):
     """The ink turned by `level` so that the number's row runs level."""
@@ -112,7 +114,7 @@ def small_digit(piece: Piece, baseline: float, height: float) -> bool:
     """Whether a piece may be a digit written small: 0.3 of the digits' height or more, solid
     (no line or frame), its foot on the row's baseline (a printed label beside the number is
     not)."""
-    return (0.3 * height <= piece.height <= 2.5 * height
+    return (SMALL * height <= piece.height <= 2.5 * height
             and abs(piece.bottom - baseline) <= 0.25 * height
             and piece.mass > 0.15 * piece.height * piece.width)
 

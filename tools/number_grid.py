@@ -1,7 +1,8 @@
 """`python -m tools.number_grid`: whole numbers of MNIST digits under every condition of
 `tools.number_conditions`, read by `digitlab.number.read`; per condition the share of numbers read
-exactly, the share of digits read right, the share answered with "?" and the share read wrong
-with confidence 90% or more (the worst outcome).
+exactly, the share of digits read right, the share said to be incomplete (answered with "?", or
+with ink on the number's line left out: `predict --number` exits 1) and the share read wrong,
+complete, with confidence 90% or more (the worst outcome).
 
 The reader is tuned on numbers made of the 5,000 validation digits (`--split validation`);
 `docs/results.md` reports numbers made of the test digits, which tuning never sees.
@@ -37,9 +38,10 @@ def digit_share(read: str, truth: str) -> float:
 def measure(model, digits, labels, count: int, chosen: dict[str, Condition] = CONDITIONS,
             seed: int = 0, min_confidence: float | None = None,
             lengths: tuple[int, int] = (2, 10)) -> list[dict]:
-    """Per condition: exact numbers, digits right, numbers with a "?", and numbers read wrong
-    with confidence of at least 90%; for numbers of one digit, also the share plain `predict`
-    reads exactly (its digit, sure enough not to answer "?")."""
+    """Per condition: exact numbers, digits right, numbers said to be incomplete (a "?", or ink
+    left out), and numbers read wrong, complete, with confidence of at least 90%; for numbers
+    of one digit, also the share plain `predict` reads exactly (its digit, sure enough not to
+    answer "?")."""
     from tqdm.auto import tqdm
 
     from digitlab import number as reader
@@ -57,13 +59,15 @@ def measure(model, digits, labels, count: int, chosen: dict[str, Condition] = CO
             picture, truth = render(ds, ys, rng)
             try:
                 got = reader.read(model, picture, min_confidence=sure)
-                text, confidence = got.text, got.confidence
+                text, confidence, complete = got.text, got.confidence, got.complete
             except NoDigitFound:
-                text, confidence = "", 0.0
-            exact += text == truth
+                text, confidence, complete = "", 0.0, False
+            # A reading that says it is incomplete ("?", or ink left out: exit 1) is no exact
+            # answer, nor a wrong one given with confidence.
+            exact += text == truth and complete
             share += digit_share(text, truth)
-            unsure += "?" in text
-            wrong += text != truth and "?" not in text and confidence >= CONFIDENT
+            unsure += not complete
+            wrong += text != truth and complete and confidence >= CONFIDENT
             if one_digit and truth.isdigit():
                 alone += 1
                 try:
@@ -156,7 +160,8 @@ def _share(share: float | None) -> str:
 def table(saved: dict) -> str:
     """A saved run as a Markdown table, with its ceiling and floors under it."""
     plain = _one_digit(saved)  # and plain `predict`'s share of each page
-    lines = ["| condition | exact numbers | digits right | answered `?` | wrong, ≥ 90% sure |"
+    lines = ["| condition | exact numbers | digits right | answered `?` or ink left out "
+             "| wrong, ≥ 90% sure |"
              + (" plain `predict` exact |" if plain else ""), "|---|---|---|---|---|"
              + ("---|" if plain else "")]
     lines += [f"| {row['condition']} | {row['exact']:.1%} | {row['digits']:.1%} | "
