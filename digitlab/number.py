@@ -31,7 +31,7 @@ from scipy import ndimage
 from digitlab import cutting, pictures, predict, preprocess
 from digitlab.config import READER
 from digitlab.ink import NoDigitFound
-from digitlab.page import find_ink
+from digitlab.page import closer, find_ink
 
 _HELPER = ThreadPoolExecutor(1, thread_name_prefix="digit-networks")  # see `_score`
 
@@ -225,8 +225,9 @@ def read(model, source, min_confidence: float = READER.min_confidence, steps: bo
     picture = pictures.open_picture(source, READER.max_side, READER.row_short)
     grey = _smaller(picture.grey, READER.side)
     page = find_ink(grey)
-    if page.height < READER.min_height and max(grey.shape) >= READER.side:  # small, big page
-        grey = _smaller(picture.grey, round(max(grey.shape) * READER.min_height / page.height))
+    side = closer(page, grey.shape)
+    if side and max(grey.shape) >= READER.side:  # small digits on a big page
+        grey = _smaller(picture.grey, side)
         page = find_ink(grey)
     levelled, labels, height, tilt, cands, missed = cutting.candidates(page)
     scale = picture.scale * max(picture.grey.shape) / max(grey.shape)

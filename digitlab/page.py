@@ -19,6 +19,7 @@ from typing import NamedTuple
 import numpy as np
 from scipy import ndimage
 
+from digitlab.config import READER
 from digitlab.ink import NoDigitFound, ink_map, remove_lines
 
 
@@ -57,6 +58,15 @@ def find_ink(grey: np.ndarray) -> Found:
         clean = clean & ~np.isin(labels, [p.label for p in strays])
         labels, found = pieces(clean)
     return Found(amount, mask, clean, labels, found, digit_height(found))
+
+
+def closer(found: Found, shape: tuple[int, int]) -> int:
+    """For a closer look at digits found shorter than `READER.min_height` in a picture of
+    `shape`: the longer side at which they are that tall (at most `READER.max_side`); 0 if they
+    are tall enough."""
+    if found.height >= READER.min_height:
+        return 0
+    return min(READER.max_side, round(max(shape) * READER.min_height / found.height))
 
 
 @dataclass

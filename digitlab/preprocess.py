@@ -16,9 +16,8 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
-from digitlab.config import READER
 from digitlab.ink import NoDigitFound, band_width, stroke_peak
-from digitlab.page import Found, find_ink
+from digitlab.page import Found, closer, find_ink
 from digitlab.pictures import grey_image, open_picture
 from digitlab.row import box, groups, number_row, others
 
@@ -121,8 +120,8 @@ def preprocess(source, return_steps: bool = False) -> np.ndarray | Steps:
     picture = open_picture(source, WORK_SIDE)
     grey = enlarged(picture.grey)
     found = find_ink(grey)  # the number reader's finder: the same ink, lines and frames out
-    if found.height < READER.min_height and picture.scale > 1:  # small, on a big page: closer
-        side = min(READER.max_side, round(max(grey.shape) * READER.min_height / found.height))
+    side = closer(found, grey.shape)
+    if side and picture.scale > 1:  # a small digit on a big page, opened again at that size
         grey = open_picture(source, side).grey
         found = find_ink(grey)
     cleaned = the_digit(found)
