@@ -74,13 +74,30 @@ def test_the_shipped_model_averages_its_three_networks(model):
     np.testing.assert_allclose(model(images), mean, atol=1e-6)  # no augmentation when reading
 
 
-@needs_real_mnist
-def test_the_shipped_model_reads_mnist_test_set(model):
+@pytest.fixture(scope="module")
+def mnist_test():
+    """MNIST's test digits and labels, read once for every test here that needs them."""
     from digitlab import data
+
+    (_, _), test = data.load_mnist()
+    return test
+
+
+@needs_real_mnist
+def test_the_shipped_model_reads_mnist_test_set(model, mnist_test):
     from digitlab.training import accuracy
 
-    (_, _), (x_test, y_test) = data.load_mnist()
-    assert accuracy(model, x_test, y_test) >= 0.99
+    assert accuracy(model, *mnist_test) >= 0.99
+
+
+def on_a_page(digit: np.ndarray, side: int, shape: tuple[int, int], paper: float, top: int,
+              left: int) -> np.ndarray:
+    """An MNIST digit scaled to `side` pixels square, its corner at (`top`, `left`) on a page
+    of `shape` and grey level `paper`."""
+    ink = np.asarray(Image.fromarray(digit).resize((side, side), Image.Resampling.BILINEAR))
+    page = np.full(shape, paper)
+    page[top:top + side, left:left + side] -= 0.8 * ink / 255
+    return page
 
 
 def in_shadow(digit: np.ndarray, side: int) -> np.ndarray:
@@ -88,10 +105,7 @@ def in_shadow(digit: np.ndarray, side: int) -> np.ndarray:
     40 px) across the page's middle."""
     from scipy import ndimage
 
-    ink = np.asarray(Image.fromarray(digit).resize((side, side), Image.Resampling.BILINEAR))
-    page = np.full((800, 800), 0.92)
-    page[400 - side // 2:400 - side // 2 + side, 400 - side // 2:400 - side // 2 + side] -= (
-        0.8 * ink / 255)
+    page = on_a_page(digit, side, (800, 800), 0.92, 400 - side // 2, 400 - side // 2)
     rows, cols = np.mgrid[:800, :800]
     shadow = ndimage.gaussian_filter((rows + cols < 700).astype(float), 40)
     return np.clip(page * (1 - 0.7 * shadow), 0, 1).astype(np.float32)
@@ -99,37 +113,26 @@ def in_shadow(digit: np.ndarray, side: int) -> np.ndarray:
 
 @needs_real_mnist
 @pytest.mark.parametrize("digit", [4, 7, 2])
-def test_a_shadow_across_the_page_does_not_beat_a_lone_digit(model, digit):
+def test_a_shadow_across_the_page_does_not_beat_a_lone_digit(model, mnist_test, digit):
     """Plain `predict` found ink against a smooth estimate of the paper, and read the shadow's
     edge as a stroke: these nine pages read 0 of 9 (the 60-px digits as `1`, the others 4, 5 or
     6). It now finds ink as the number reader does, against the paper around it."""
-    from digitlab import data
-
-    (_, _), (x_test, y_test) = data.load_mnist()
+    x_test, y_test = mnist_test
     first = x_test[np.flatnonzero(y_test == digit)[0]]
     for side in (60, 120, 200):
         assert predict.predict(model, in_shadow(first, side)).digit == digit
 
 
-def on_a_big_page(digit: np.ndarray, side: int) -> np.ndarray:
-    """A digit in a box `side` pixels square on a 1600x1200 page."""
-    ink = np.asarray(Image.fromarray(digit).resize((side, side), Image.Resampling.BILINEAR))
-    page = np.full((1200, 1600), 0.9)
-    page[600:600 + side, 800:800 + side] -= 0.8 * ink / 255
-    return page.astype(np.float32)
-
-
 @needs_real_mnist
-def test_a_small_digit_on_a_big_page_is_looked_at_closer(model):
+def test_a_small_digit_on_a_big_page_is_looked_at_closer(model, mnist_test):
     """Plain `predict` saw the whole page at 256 pixels, where this digit is 7 pixels tall, and
     called ink under 5% of the page's height specks: the first ten test digits so read 1 of 10.
     It now looks again, closer, as the number reader does, and calls specks only what is under
     3% of the page."""
-    from digitlab import data
-
-    (_, _), (x_test, y_test) = data.load_mnist()
-    read = [predict.predict(model, on_a_big_page(x, 60)).digit for x in x_test[:10]]
-    assert read == list(y_test[:10])
+    x_test, y_test = mnist_test
+    pages = [on_a_page(x, 60, (1200, 1600), 0.9, 600, 800).astype(np.float32)
+             for x in x_test[:10]]
+    assert [predict.predict(model, page).digit for page in pages] == list(y_test[:10])
 
 
 def run_cli_process(*args):
