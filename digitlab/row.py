@@ -168,8 +168,9 @@ def box(group: list[Piece]) -> tuple[int, int, int, int]:
 
 
 def _digits(parts: list[list[Piece]], height: float) -> list[list[Piece]]:
-    """The groups tall enough to be digits (0.3 of the digits' height), not specks or signs."""
-    return [g for g in parts if box(g)[3] - box(g)[1] >= 0.3 * height]
+    """The groups tall enough to be digits (a digit written small, `SMALL`, or taller), not
+    specks or signs."""
+    return [g for g in parts if box(g)[3] - box(g)[1] >= SMALL * height]
 
 
 def _fill(group: list[Piece]) -> float:
