@@ -581,3 +581,26 @@ def test_digits_written_small_at_either_end_are_read(model, clean, text, heights
         left += round(height * 1.3)
     reading = number.read(model, (np.clip(page, 0, 1) * 255).astype(np.uint8))
     assert reading.text == text, reading.text
+
+
+def test_digits_drawn_anew_are_held_to_the_models_reading_of_them_not_of_mnists():
+    """A condition that writes the digits in another hand (fonts) gets its own ceiling: what the
+    digit model reads of the digits as drawn, which its floor then follows."""
+    def bright_sevens(images):
+        """A stand-in digit model: a bright field is a sure 7, a dark one a sure 1."""
+        probs = np.full((len(images), 10), 0.01, np.float32)
+        probs[np.arange(len(images)), np.where(images.mean(axis=(1, 2)) > 0.5, 7, 1)] = 0.91
+        return probs
+
+    dark, sevens = np.zeros((30, 28, 28), np.uint8), np.full(30, 7)
+    drawn_bright = conditions.Redrawn(lambda ds, ys, rng: np.full_like(ds, 255), conditions.plain())
+    row, = grid.measure(bright_sevens, dark, sevens, 3, {"bright": drawn_bright})
+    assert (row["ceiling"], row["ceiling_without_question_marks"]) == (1, 1)
+    assert grid.ceiling(bright_sevens, dark, sevens, 3) == (0, 0)  # MNIST's own digits: 1s
+    fonts = {"condition": "handwriting fonts", "exact": 0.72, "confidently_wrong": 0.0}
+    assert grid.missed({"ceiling": 0.95, "rows": [{**fonts, "ceiling": 0.74}]}) == []
+    assert grid.missed({"ceiling": 0.95, "rows": [{**fonts, "ceiling": 0.76}]}) != []
+    assert "whose digits are drawn anew" in grid.table(
+        {"ceiling": 0.95, "ceiling_without_question_marks": 0.97, "mean": 0.72,
+         "rows": [{**fonts, "numbers": 3, "digits": 0.9, "unsure": 0.2, "ceiling": 0.74,
+                   "ceiling_without_question_marks": 0.8}]})

@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
@@ -241,22 +242,33 @@ def thin_pen(digits, labels, rng):
     return np.where(skeletonize(big > 0.5), 0, 255).astype(np.uint8), written.text
 
 
-def in_fonts(fonts: dict[str, list[str]]) -> Condition:
+class Redrawn(NamedTuple):
+    """A condition that writes the digits anew in another hand (`hand`: digits, labels, rng ->
+    MNIST-like fields) before `page` pictures them: what the digit model can read of its
+    numbers is what it reads of the new digits, not of MNIST's."""
+
+    hand: Callable[[np.ndarray, np.ndarray, np.random.Generator], np.ndarray]
+    page: Condition
+
+    def __call__(self, digits, labels, rng):
+        return self.page(self.hand(digits, labels, rng), labels, rng)
+
+
+def in_fonts(fonts: dict[str, list[str]]) -> Redrawn:
     """A second hand: the same digits set in one of `fonts` (handwriting fonts), each digit
     drawn anew in size, position, slant and stroke width, as MNIST-like fields."""
     from digitlab import preprocess
 
-    def render(digits, labels, rng):
+    def hand(digits, labels, rng):
         paths = [p for ps in fonts.values() for p in ps if Path(p).is_file()]
         if not paths:
             raise FileNotFoundError(f"no handwriting font installed: apt-get install "
                                     f"{' '.join(fonts)}")
         one = {"font": [str(rng.choice(paths))]}
         drawn = [font_digits(rng, 1, one, [int(y)])[0][0] for y in labels]
-        fields = np.stack([np.round(preprocess.preprocess(d) * 255).astype(np.uint8)
-                           for d in drawn])
-        return plain()(fields, labels, rng)
-    return render
+        return np.stack([np.round(preprocess.preprocess(d) * 255).astype(np.uint8)
+                         for d in drawn])
+    return Redrawn(hand, plain())
 
 
 CONDITIONS: dict[str, Condition] = {

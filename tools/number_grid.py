@@ -21,7 +21,7 @@ import numpy as np
 
 from digitlab.config import READER
 from tools.conditions import split_digits
-from tools.number_conditions import CONDITIONS, Condition, conditions, numbers
+from tools.number_conditions import CONDITIONS, Condition, Redrawn, conditions, numbers
 
 CONFIDENT = 0.9  # a wrong number read at least this surely is the worst outcome
 # Floors, per condition (issue 41): exact within 3 points of the digit model's ceiling, touching
@@ -41,7 +41,7 @@ def measure(model, digits, labels, count: int, chosen: dict[str, Condition] = CO
     """Per condition: exact numbers, digits right, numbers said to be incomplete (a "?", or ink
     left out), and numbers read wrong, complete, with confidence of at least 90%; for numbers
     of one digit, also the share plain `predict` reads exactly (its digit, sure enough not to
-    answer "?")."""
+    answer "?"); for a condition that redraws the digits in another hand, its own `ceiling`."""
     from tqdm.auto import tqdm
 
     from digitlab import number as reader
@@ -55,8 +55,13 @@ def measure(model, digits, labels, count: int, chosen: dict[str, Condition] = CO
         rng = np.random.default_rng(seed)
         exact = share = unsure = wrong = plain = 0
         alone = 0  # pages whose number is a digit alone (a minus sign is not `predict`'s)
+        redrawn = []  # the numbers' digits as a Redrawn condition writes them
         for ds, ys in numbers(digits, labels, count, seed, lengths):
-            picture, truth = render(ds, ys, rng)
+            if isinstance(render, Redrawn):
+                redrawn.append((render.hand(ds, ys, rng), ys))
+                picture, truth = render.page(redrawn[-1][0], ys, rng)
+            else:
+                picture, truth = render(ds, ys, rng)
             try:
                 got = reader.read(model, picture, min_confidence=sure)
                 text, confidence, complete = got.text, got.confidence, got.complete
@@ -80,6 +85,9 @@ def measure(model, digits, labels, count: int, chosen: dict[str, Condition] = CO
                      "confidently_wrong": wrong / count,
                      **({"plain_predict": plain / alone if alone else None} if one_digit
                         else {})})
+        if redrawn:
+            rows[-1]["ceiling"], rows[-1]["ceiling_without_question_marks"] = every_digit(
+                model, redrawn, sure)
     return rows
 
 
@@ -91,17 +99,25 @@ def ceiling(model, digits, labels, count: int, seed: int = 0,
     (no page, no photo, no cutting, the reader's second look included): a photo and a cut
     seldom make a digit easier to read, so about the most any condition can read exactly, with
     this threshold for "?" and with none."""
+    return every_digit(model, numbers(digits, labels, count, seed, lengths), min_confidence)
+
+
+def every_digit(model, numbers_read, min_confidence: float | None = None) -> tuple[float, float]:
+    """The shares of `numbers_read` (pairs of MNIST-like fields and their labels) whose every
+    digit the model reads right and surely enough not to answer "?", and right at all, reading
+    each digit alone with the reader's second look."""
     from digitlab import data, predict
     from digitlab import number as reader
 
     sure = READER.min_confidence if min_confidence is None else min_confidence
-    right = surely = 0
-    for ds, ys in numbers(digits, labels, count, seed, lengths):
+    right = surely = count = 0
+    for ds, ys in numbers_read:
         read = reader.second_look(model, [reader.Seen(p, None, 1.0) for p in predict.classify(
             model, data.scale(ds))])
         hits = [int(d.probabilities.argmax()) == y for d, y in zip(read, ys, strict=True)]
         right += all(hits)
         surely += all(hits) and min(d.confidence for d in read) >= sure
+        count += 1
     return surely / count, right / count
 
 
@@ -144,13 +160,15 @@ def _one_digit(saved: dict) -> bool:
 
 def missed(saved: dict) -> list[str]:
     """The conditions below their floors (empty: every floor met)."""
-    def floor(condition: str) -> float:
+    def floor(row: dict) -> float:
         if _one_digit(saved):
             return ONE_DIGIT_FLOOR
-        return TOUCHING_FLOOR if condition == TOUCHING else saved["ceiling"] - BELOW_CEILING
+        if row["condition"] == TOUCHING:
+            return TOUCHING_FLOOR
+        return row.get("ceiling", saved["ceiling"]) - BELOW_CEILING  # its own, if redrawn
 
     return [row["condition"] for row in saved["rows"] if row["confidently_wrong"] > WRONG_CEILING
-            or row["exact"] < max(floor(row["condition"]), row.get("plain_predict") or 0)]
+            or row["exact"] < max(floor(row), row.get("plain_predict") or 0)]
 
 
 def _share(share: float | None) -> str:
@@ -175,6 +193,10 @@ def table(saved: dict) -> str:
         f"\n\nThe digit model's ceiling, each digit read alone as MNIST gives it: "
         f"{saved['ceiling']:.1%} of these numbers read with every digit right and sure "
         f"({saved['ceiling_without_question_marks']:.1%} if no digit were ever answered `?`). "
+        + "".join(f"Under {row['condition']}, whose digits are drawn anew, the ceiling is the "
+                  f"model's reading of those digits alone: {row['ceiling']:.1%} "
+                  f"({row['ceiling_without_question_marks']:.1%}). "
+                  for row in saved["rows"] if "ceiling" in row and not plain)
         + (f"Floors, per condition: {ONE_DIGIT_FLOOR:.0%} exact and no fewer than plain "
            "`predict` reads"
            if plain else
