@@ -196,7 +196,7 @@ def table(saved: dict) -> str:
         + "".join(f"Under {row['condition']}, whose digits are drawn anew, the ceiling is the "
                   f"model's reading of those digits alone: {row['ceiling']:.1%} "
                   f"({row['ceiling_without_question_marks']:.1%}). "
-                  for row in saved["rows"] if "ceiling" in row and not plain)
+                  for row in saved["rows"] if "ceiling" in row)
         + (f"Floors, per condition: {ONE_DIGIT_FLOOR:.0%} exact and no fewer than plain "
            "`predict` reads"
            if plain else
