@@ -57,9 +57,9 @@ def measure(model, digits, labels, count: int, chosen: dict[str, Condition] = CO
         alone = 0  # pages whose number is a digit alone (a minus sign is not `predict`'s)
         redrawn = []  # the numbers' digits as a Redrawn condition writes them
         for ds, ys in numbers(digits, labels, count, seed, lengths):
-            if isinstance(render, Redrawn):
+            if isinstance(render, Redrawn):  # the digits as it writes them set its own ceiling
                 redrawn.append((render.hand(ds, ys, rng), ys))
-                picture, truth = render.page(redrawn[-1][0], ys, rng)
+                picture, truth = render.page(*redrawn[-1], rng)
             else:
                 picture, truth = render(ds, ys, rng)
             try:
