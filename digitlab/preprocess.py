@@ -106,8 +106,10 @@ def scaled(ink: np.ndarray, factor: float) -> np.ndarray:
 
 def thicken(cropped: np.ndarray, factor: float) -> np.ndarray:
     """Widen thin strokes (a fine pen in a big photo) to what MNIST's would be after scaling."""
-    mask = cropped > 0.25
-    if not mask.any():  # only faint ink: nothing to measure
+    # A quarter of the strongest stroke's ink, not of black: a 1-pixel pencil line shrunk with
+    # its page holds a quarter of black or less, and its strokes were never widened at all.
+    mask = cropped > 0.25 * stroke_peak(cropped)
+    if not mask.any():  # no ink: nothing to measure
         return cropped
     missing = STROKE / factor - band_width(mask)  # in working pixels
     if missing < 1:

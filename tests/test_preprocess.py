@@ -104,6 +104,20 @@ def test_faint_pencil(reference):
     close_to(reference, "1", draw("1", ink=205, paper=235))
 
 
+def test_faint_thin_strokes_are_widened_as_dark_ones_are():
+    """A 1-pixel pencil line on a big page, shrunk to the number reader's working size, holds a
+    quarter of black or less: strokes were widened only where ink passed a quarter of black, so
+    the one-digit network saw a lone 0 in hair-thin strokes, called it no whole digit, and the
+    reader cut it in two (`1?`)."""
+    ring = np.zeros((60, 60), np.float32)
+    yy, xx = np.mgrid[:60, :60]
+    ring[np.abs(np.hypot(yy - 30, xx - 30) - 25) < 0.6] = 1  # a circle one pixel wide
+    dark = pp.thicken(ring, 20 / 60)
+    assert (dark > 0).sum() > 2 * (ring > 0).sum()  # widened
+    for faint in (0.2, 0.1):
+        assert np.array_equal(pp.thicken(faint * ring, 20 / 60) > 0, dark > 0), faint
+
+
 def test_specks_are_ignored(reference):
     image = np.asarray(draw("7"), np.float32) / 255
     rng = np.random.default_rng(0)
