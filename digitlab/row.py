@@ -180,10 +180,11 @@ def _fill(group: list[Piece]) -> float:
 
 def _bar_over(bar: Piece, below: list[Piece], height: float) -> bool:
     """Whether `bar` is a flat stroke (twice as wide as tall, a third of the digits' height at
-    most: no speck) clear above the pieces `below`: a 5's bar that floats over its body, read
-    `??` as two."""
+    most: no speck) above the pieces `below`, its middle no lower than their top: a 5's bar
+    that floats over its body, read `??` as two, or meets the top of its stem (said to be
+    ink left out)."""
     return (bar.height <= 0.35 * height and bar.width >= 2 * bar.height
-            and bar.bottom <= min(q.top for q in below) + 0.1 * height)
+            and (bar.top + bar.bottom) / 2 <= min(q.top for q in below) + 0.1 * height)
 
 
 def others(found: list[Piece], row: list[Piece]) -> list[Piece]:

@@ -72,6 +72,20 @@ def test_a_5_whose_bar_floats_clear_above_its_body_is_one_digit(model):
     assert number.read(model, image).text == "5"
 
 
+def test_a_5_whose_bar_meets_the_top_of_its_stem_is_one_digit(model):
+    """The bar level with the top of the stem, not clear above it, and less than half over the
+    body: validation 5s written so had their bar said to be ink left out (`5`, incomplete)."""
+    image = Image.new("L", (300, 260), 255)
+    pen = ImageDraw.Draw(image)
+    left, top, h = 80, 40, 170
+    pen.line([(left + 10, top), (left + 6, top + h // 2 + 10)], fill=0, width=14)
+    pen.arc([left - 2, top + h // 2 - 20, left + 80, top + h], start=200, end=150, fill=0,
+            width=14)
+    pen.line([(left + 56, top + 9), (left + 130, top + 9)], fill=0, width=14)  # the bar
+    reading = number.read(model, image)
+    assert (reading.text, reading.left_out) == ("5", [])
+
+
 @needs_real_mnist
 @pytest.mark.parametrize("condition", ["hard shadow across", "dark object at an edge",
                                        "printed form and box", "lined paper", "squared paper",
