@@ -81,10 +81,11 @@ class Row(NamedTuple):
     left_out: list[Piece]
 
 
-def candidates(page: Found) -> Row:
-    """Steps 4 and 5: the row levelled and cut into candidates for characters."""
+def candidates(page: Found, turn: bool = True) -> Row:
+    """Steps 4 and 5: the row levelled (if `turn`) and cut into candidates for characters."""
     levelled, labels, found, height, row, tilt = level(np.where(page.clean, page.amount, 0),
-                                                       page.labels, page.pieces, page.height)
+                                                       page.labels, page.pieces, page.height,
+                                                       turn)
     row_top, row_bottom = line_of(row, height)
     in_row = {p.label for p in row}  # digits, a small one at an end too
     cands = [Candidate(members, "digit" if any(p.label in in_row for p in members)

@@ -138,8 +138,16 @@ def _score(model, one_digit, ways: list[cutting.Way], height: float) -> list[Sco
     return scored
 
 
+class Best(NamedTuple):
+    """The way `best_reading` chose: its score (the log of its probability, less its costs) and
+    its digits, left to right."""
+
+    score: float
+    seen: list[Seen]
+
+
 def best_reading(model, one_digit, cands: list[cutting.Candidate], amount, labels, height: float
-                 ) -> list[Seen]:
+                 ) -> Best:
     """The way to read a run of digit candidates that the networks are surest of: the most
     probable (the product of its digits' confidences and of their being whole digits), less
     the costs of unlikely widths and of cuts through several strokes. A candidate is tried cut
@@ -173,7 +181,7 @@ def best_reading(model, one_digit, cands: list[cutting.Candidate], amount, label
                 options.append((best[first][0] + read.score, best[first][1] + seen))
         if options:
             best[end] = max(options, key=lambda o: o[0])
-    return best[max(best)][1]
+    return Best(*best[max(best)])
 
 
 def _agreement(texts: dict[str, float], text: str, k: int) -> float:
@@ -229,7 +237,16 @@ def read(model, source, min_confidence: float = READER.min_confidence, steps: bo
     if side and max(grey.shape) >= READER.side:  # small digits on a big page
         grey = _smaller(picture.grey, side)
         page = find_ink(grey)
-    levelled, labels, height, tilt, cands, missed = cutting.candidates(page)
+    row = cutting.candidates(page)
+    if row.tilt and len(row.cands) == 1:
+        # One piece, levelled along its long axis: touching digits in a turned photo, or one
+        # digit written flat, which that turns (a flat 5 read `??`). Where it is one piece as
+        # it stands too (a speck beside it is no digit of it), read both ways; the surer stands.
+        flat = cutting.candidates(page, turn=False)
+        if len(flat.cands) == 1:
+            row = max(row, flat, key=lambda r: best_reading(
+                model, one_digit, r.cands, r.levelled, r.labels, r.height).score)
+    levelled, labels, height, tilt, cands, missed = row
     scale = picture.scale * max(picture.grey.shape) / max(grey.shape)
     glyphs, run = [], []
     for cand in [*cands, None]:  # runs of digit candidates, read together, between marks
@@ -237,7 +254,7 @@ def read(model, source, min_confidence: float = READER.min_confidence, steps: bo
             run.append(cand)
             continue
         for d in second_look(model, best_reading(model, one_digit, run, levelled, labels,
-                                                 height)):
+                                                 height).seen):
             glyphs.append(Glyph(str(int(d.probabilities.argmax()))
                                 if d.confidence >= min_confidence else "?",
                                 _box(d.box, grey.shape, levelled.shape, tilt, scale),
