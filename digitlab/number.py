@@ -238,32 +238,30 @@ def read(model, source, min_confidence: float = READER.min_confidence, steps: bo
         grey = _smaller(picture.grey, side)
         page = find_ink(grey)
     row = cutting.candidates(page)
+    parts = _runs(model, one_digit, row)
     if row.tilt and len(row.cands) == 1:
         # One piece, levelled along its long axis: touching digits in a turned photo, or one
         # digit written flat, which that turns (a flat 5 read `??`). Where it is one piece as
         # it stands too (a speck beside it is no digit of it), read both ways; the surer stands.
         flat = cutting.candidates(page, turn=False)
         if len(flat.cands) == 1:
-            row = max(row, flat, key=lambda r: best_reading(
-                model, one_digit, r.cands, r.levelled, r.labels, r.height).score)
-    levelled, labels, height, tilt, cands, missed = row
+            flat_parts = _runs(model, one_digit, flat)
+            if flat_parts[0].score > parts[0].score:
+                row, parts = flat, flat_parts
+    levelled, tilt = row.levelled, row.tilt
     scale = picture.scale * max(picture.grey.shape) / max(grey.shape)
-    glyphs, run = [], []
-    for cand in [*cands, None]:  # runs of digit candidates, read together, between marks
-        if cand is not None and cand.kind == "digit":
-            run.append(cand)
-            continue
-        for d in second_look(model, best_reading(model, one_digit, run, levelled, labels,
-                                                 height).seen):
-            glyphs.append(Glyph(str(int(d.probabilities.argmax()))
-                                if d.confidence >= min_confidence else "?",
-                                _box(d.box, grey.shape, levelled.shape, tilt, scale),
-                                d.confidence, d.probabilities))
-        run = []
-        if cand is not None:
-            box = (cand.left, min(p.top for p in cand.members), cand.right,
-                   max(p.bottom for p in cand.members))
-            glyphs.append(Glyph(cand.kind, _box(box, grey.shape, levelled.shape, tilt, scale),
+    glyphs = []
+    for part in parts:
+        if isinstance(part, Best):
+            for d in second_look(model, part.seen):
+                glyphs.append(Glyph(str(int(d.probabilities.argmax()))
+                                    if d.confidence >= min_confidence else "?",
+                                    _box(d.box, grey.shape, levelled.shape, tilt, scale),
+                                    d.confidence, d.probabilities))
+        else:
+            box = (part.left, min(p.top for p in part.members), part.right,
+                   max(p.bottom for p in part.members))
+            glyphs.append(Glyph(part.kind, _box(box, grey.shape, levelled.shape, tilt, scale),
                                 1.0))
     if not any(g.probabilities is not None for g in glyphs):
         raise NoDigitFound("no number found: no digit among the ink")
@@ -271,7 +269,22 @@ def read(model, source, min_confidence: float = READER.min_confidence, steps: bo
              "tilt": tilt, "scale": scale} if steps else {}
     return Reading("".join(g.char for g in glyphs), glyphs, shown,
                    [_box((p.left, p.top, p.right, p.bottom), grey.shape, levelled.shape, tilt,
-                         scale) for p in missed])
+                         scale) for p in row.left_out])
+
+
+def _runs(model, one_digit, row: cutting.Row) -> list[Best | cutting.Candidate]:
+    """The row left to right: each run of digit candidates between its marks as `best_reading`
+    reads it, and each mark ("." or "-") as it stands."""
+    found, run = [], []
+    for cand in [*row.cands, None]:
+        if cand is not None and cand.kind == "digit":
+            run.append(cand)
+            continue
+        found.append(best_reading(model, one_digit, run, row.levelled, row.labels, row.height))
+        run = []
+        if cand is not None:
+            found.append(cand)
+    return found
 
 
 def _smaller(grey: np.ndarray, side: int) -> np.ndarray:
