@@ -534,14 +534,20 @@ def alone_on_a_page(image: np.ndarray) -> np.ndarray:
     return (np.clip(page, 0, 1) * 255).astype(np.uint8)
 
 
+@pytest.fixture(scope="module")
+def validation():
+    """The 5,000 validation digits and their labels, where the reader is tuned."""
+    from tools.conditions import split_digits
+
+    return split_digits("validation")
+
+
 @needs_real_mnist
-def test_a_lone_digit_wider_than_it_is_tall_is_one_digit(model):
+def test_a_lone_digit_wider_than_it_is_tall_is_one_digit(model, validation):
     """Validation digits written wide, alone on a page, were cut in two: a 2 read `21`, `2?`,
     `??`, a 4 `?` (plain `predict` read each right), because a digit 1.2-1.4 times as wide as
     tall paid 4-8 nats, far more than how rare such digits are (`READER.wide_cost`)."""
-    from tools.conditions import split_digits
-
-    digits, labels = split_digits("validation")
+    digits, labels = validation
     for i in (1512, 2991, 201, 3766):
         rows, cols = np.nonzero(digits[i] > 50)
         assert np.ptp(cols) > 1.1 * np.ptp(rows)  # wider than tall
@@ -549,13 +555,11 @@ def test_a_lone_digit_wider_than_it_is_tall_is_one_digit(model):
 
 
 @needs_real_mnist
-def test_a_digit_written_flat_is_not_turned_as_a_row(model):
+def test_a_digit_written_flat_is_not_turned_as_a_row(model, validation):
     """A validation 5 almost twice as wide as tall, alone: one piece that long is levelled along
     its long axis as touching digits in a turned photo are, and the 5, turned, read `??`.
     Read both ways, the surer stands."""
-    from tools.conditions import split_digits
-
-    digits, labels = split_digits("validation")
+    digits, labels = validation
     assert labels[1309] == 5
     assert number.read(model, alone_on_a_page(digits[1309])).text == "5"
 
