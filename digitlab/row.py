@@ -168,10 +168,20 @@ def box(group: list[Piece]) -> tuple[int, int, int, int]:
             max(p.right for p in group), max(p.bottom for p in group))
 
 
+def _spanned(group: list[Piece]) -> int:
+    """The rows a group's pieces cover together: specks one above another (a pen's dots
+    beside a 6) span few, however tall their box."""
+    total, reach = 0, -1
+    for top, bottom in sorted((p.top, p.bottom) for p in group):
+        total += max(0, bottom - max(top, reach))
+        reach = max(reach, bottom)
+    return total
+
+
 def _digits(parts: list[list[Piece]], height: float) -> list[list[Piece]]:
     """The groups tall enough to be digits (a digit written small, `SMALL`, or taller), not
     specks or signs."""
-    return [g for g in parts if box(g)[3] - box(g)[1] >= SMALL * height]
+    return [g for g in parts if _spanned(g) >= SMALL * height]
 
 
 def _fill(group: list[Piece]) -> float:
