@@ -20,7 +20,7 @@ from PIL import Image, ImageDraw, ImageFont
 from scipy import ndimage
 
 from tools.handwriting import FONTS, VALIDATION_FONTS, font_digits
-from tools.number_pages import HEIGHT, PAPER, SIZES, page, photo, write
+from tools.number_pages import HEIGHT, PAPER, SIZES, page, pencil, photo, write
 
 Picture = np.ndarray | Image.Image | bytes
 Condition = Callable[[np.ndarray, np.ndarray, np.random.Generator], tuple[Picture, str]]
@@ -232,14 +232,9 @@ def phone_photo(digits, labels, rng):
 def thin_pen(digits, labels, rng):
     """Drawn in a paint program with a 1-pixel pencil, digits one to three times the usual
     height: black lines one pixel wide on white, saved as it is (no photo)."""
-    from skimage.morphology import skeletonize
-
     written = write(digits, labels, rng)
     sheet, _ = page(written, rng)
-    factor = rng.uniform(1, 3)
-    size = (round(sheet.shape[1] * factor), round(sheet.shape[0] * factor))
-    big = np.asarray(Image.fromarray(sheet).resize(size, Image.Resampling.BICUBIC))
-    return np.where(skeletonize(big > 0.5), 0, 255).astype(np.uint8), written.text
+    return pencil(sheet, rng), written.text
 
 
 class Redrawn(NamedTuple):

@@ -3,7 +3,7 @@ under `tools.number_conditions`) and `tools.pieces` cuts.
 
 Each number is 2 to 10 MNIST digits written in a row (`write`: spaced, touching, slanted, with
 a decimal point or a minus sign, of mixed sizes), on a sheet with margins (`page`), in ink on
-paper (`photo`).
+paper (`photo`) or drawn again with a 1-pixel pencil (`pencil`).
 """
 
 from __future__ import annotations
@@ -116,3 +116,14 @@ def page(written: Written, rng: np.random.Generator, margin: tuple = (0.5, 1.6)
 # Ink on paper, as grey levels in [0, 1]: the capture conditions' own, with this grid's paper
 # and pen.
 photo = functools.partial(on_paper, paper=PAPER, pen=PEN)
+
+
+def pencil(ink: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Ink drawn again as a paint program's 1-pixel pencil draws it, one to three times as
+    large: black lines one pixel wide on white (the grid's `thin_pen`)."""
+    from skimage.morphology import skeletonize
+
+    factor = rng.uniform(1, 3)
+    size = (round(ink.shape[1] * factor), round(ink.shape[0] * factor))
+    big = np.asarray(Image.fromarray(ink).resize(size, Image.Resampling.BICUBIC))
+    return np.where(skeletonize(big > 0.5), 0, 255).astype(np.uint8)

@@ -17,7 +17,7 @@ import numpy as np
 from PIL import Image
 
 from digitlab.config import READER
-from tools.number_pages import HEIGHT, SIZES, _columns, _scaled, _touching, photo
+from tools.number_pages import HEIGHT, SIZES, _columns, _scaled, _touching, pencil, photo
 
 WHOLE, STRAY = 0.9, 0.08  # one digit: nearly all of it, hardly any of its neighbour
 PART, BOTH = 0.7, 0.2  # not one digit: a fragment, or a good share of two
@@ -70,16 +70,23 @@ def label(part: np.ndarray, box: tuple, own: list[np.ndarray]) -> int | None:
     return None
 
 
-def from_number(digits: np.ndarray, rng: np.random.Generator, mixed: bool = False):
+def from_number(digits: np.ndarray, rng: np.random.Generator, mixed: bool = False,
+                thin: bool = False):
     """The pieces the reader would read in a photo of `digits` written in a row (`mixed`: in
-    digits of mixed sizes), as 28x28 images, with their labels (1: one whole digit)."""
+    digits of mixed sizes; `thin`: drawn with a 1-pixel pencil, no photo), as 28x28 images,
+    with their labels (1: one whole digit)."""
     from digitlab import cutting, number, pictures
+    from digitlab.ink import NoDigitFound
     from digitlab.page import find_ink
 
     sheets = written(digits, rng, mixed)
-    grey = pictures.grey_image(photo(np.max(sheets, axis=0)), side=READER.side)
+    ink = np.max(sheets, axis=0)
+    grey = pictures.grey_image(pencil(ink, rng) if thin else photo(ink), side=READER.side)
     size = grey.shape[::-1]
-    levelled, labels, height, tilt, cands, _ = cutting.candidates(find_ink(grey))
+    try:
+        levelled, labels, height, tilt, cands, _ = cutting.candidates(find_ink(grey))
+    except NoDigitFound:  # a pencil's strokes broken into bits, none of a digit's size
+        return [], []
     if tilt or not cands:  # turned: the digits' sheets would no longer line up
         return [], []
     # Each digit's ink where the reader found ink: its faint rim, which the reader leaves out,
@@ -105,16 +112,17 @@ def from_number(digits: np.ndarray, rng: np.random.Generator, mixed: bool = Fals
     return images, ys
 
 
-def make(digits: np.ndarray, count: int, seed: int = 0, mixed: bool = False
-         ) -> tuple[np.ndarray, np.ndarray]:
-    """The pieces of `count` numbers of 2 to 6 of `digits` (MNIST's uint8 28x28; `mixed`: in
-    digits of mixed sizes), as the reader reads them (28x28 uint8), and their labels (1: one
-    whole digit)."""
+def make(digits: np.ndarray, count: int, seed: int = 0, mixed: bool = False,
+         lengths: tuple[int, int] = (2, 6), thin: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """The pieces of `count` numbers of `lengths` (fewest, most) of `digits` (MNIST's uint8
+    28x28; `mixed`: in digits of mixed sizes; `thin`: drawn with a 1-pixel pencil), as the
+    reader reads them (28x28 uint8), and their labels (1: one whole digit)."""
     rng = np.random.default_rng(seed)
     images, labels = [], []
     for _ in range(count):
-        chosen = digits[rng.choice(len(digits), int(rng.integers(2, 7)), replace=False)]
-        got, ys = from_number(chosen, rng, mixed)
+        chosen = digits[rng.choice(len(digits), int(rng.integers(lengths[0], lengths[1] + 1)),
+                                   replace=False)]
+        got, ys = from_number(chosen, rng, mixed, thin)
         images += got
         labels += ys
     images = np.stack(images) if images else np.zeros((0, 28, 28), np.float32)
