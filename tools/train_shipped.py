@@ -32,20 +32,20 @@ FONT_DIGITS = 200  # drawings of each digit in each training font
 DATA = ("MNIST's training images less the 5,000 that data.split(seed=0) holds out for "
         "validation, with {n} renderings of each digit in each of handwriting.TRAINING_FONTS; "
         "tested on MNIST's 10,000 test images")
-PIECE_NUMBERS = 20_000  # numbers of training digits whose pieces one_digit learns from,
-# and these shares more: in digits of mixed sizes; one digit alone on its page (a lone digit,
-# judged at its own size, is whole); drawn with a 1-pixel pencil (its broken, hair-thin strokes
-# were judged no whole digit: lone pencil pages read 180 of 200 to plain `predict`'s 196)
-MORE = {"mixed": 0.35, "alone": 0.4, "pencil": 0.25}
+PIECE_NUMBERS = 20_000  # numbers of training digits whose pieces one_digit learns from
+# Each kind of number it learns from: how many, as a share of those, and `pieces.make`'s mixed,
+# lengths and thin. Besides plain numbers: digits of mixed sizes; one digit alone on its page (a
+# lone digit, judged at its own size, is whole); drawn with a 1-pixel pencil (its broken,
+# hair-thin strokes were judged no whole digit: lone pencil pages read 180 of 200 to plain
+# `predict`'s 196).
+KINDS = {"plain": (1.0, False, (2, 6), False), "mixed": (0.35, True, (2, 6), False),
+         "alone": (0.4, False, (1, 1), False), "pencil": (0.25, False, (1, 6), True)}
 CHUNKS = 20  # made in this many seeded chunks: the same pieces however many CPUs share them
 PIECES = ("the pieces tools.pieces cuts from {n} numbers of 2-6 of MNIST's training digits less "
           "the 5,000 validation digits, {mixed} more in digits of mixed sizes, {alone} of one "
           "digit alone and {pencil} of 1-6 digits drawn with a 1-pixel pencil, one whole digit "
           "(label 1) or not (0), whole digits repeated {k} times to make a third; held out: the "
           "pieces of {held} numbers of the validation digits, and of as many of each other kind")
-# Each kind of number: `pieces.make`'s mixed, lengths and thin.
-STYLES = {"plain": (False, (2, 6), False), "mixed": (True, (2, 6), False),
-          "alone": (False, (1, 1), False), "pencil": (False, (1, 6), True)}
 
 
 def train(out: Path, network: str, epochs: int | None = None,
@@ -75,8 +75,8 @@ def train(out: Path, network: str, epochs: int | None = None,
 
 
 def train_one_digit(out: Path, epochs: int | None = None, count: int = PIECE_NUMBERS) -> dict:
-    """Train the one-digit network on the pieces of `count` numbers and `MORE` of each other
-    kind, save it and its card to `out`; return the card."""
+    """Train the one-digit network on the pieces of `count` numbers and of `KINDS`' shares as
+    many of each other kind, save it and its card to `out`; return the card."""
     from concurrent.futures import ProcessPoolExecutor
 
     from tools import pieces
@@ -86,12 +86,14 @@ def train_one_digit(out: Path, epochs: int | None = None, count: int = PIECE_NUM
     held = pick(full=1000, quick=20)  # numbers of validation digits whose pieces it is tried on
     (x_all, y_all), _ = data.load_mnist()
     (digits, _), (held_digits, _) = data.split(x_all, y_all)
-    sizes = {"plain": count, **{kind: round(share * count) for kind, share in MORE.items()}}
-    # seeds 0-19 plain, 20-39 mixed, 40-59 alone, 60-79 pencil
-    jobs = [(n // CHUNKS + (i < n % CHUNKS), k * CHUNKS + i, *STYLES[kind])
+    sizes = {kind: round(share * count) for kind, (share, *_) in KINDS.items()}
+    # seeds 0-19 plain, 20-39 mixed, 40-59 alone, 60-79 pencil; the held-out pieces' 10**6 on
+    jobs = [(digits, n // CHUNKS + (i < n % CHUNKS), k * CHUNKS + i, *KINDS[kind][1:])
             for k, (kind, n) in enumerate(sizes.items()) for i in range(CHUNKS)]
+    jobs += [(held_digits, held, 10**6 + k, *style) for k, (_, *style) in enumerate(KINDS.values())]
     with ProcessPoolExecutor(os.cpu_count() or 1) as pool:
-        chunks = list(pool.map(pieces.make, [digits] * len(jobs), *zip(*jobs, strict=True)))
+        made = list(pool.map(pieces.make, *zip(*jobs, strict=True)))
+    chunks, held_out = made[:-len(KINDS)], dict(zip(KINDS, made[-len(KINDS):], strict=True))
     x = np.concatenate([c[0] for c in chunks])
     y = np.concatenate([c[1] for c in chunks])
     repeat = max(1, round(0.5 * (y == 0).sum() / max((y == 1).sum(), 1)))  # wholes a third
@@ -103,8 +105,7 @@ def train_one_digit(out: Path, epochs: int | None = None, count: int = PIECE_NUM
     card = _card(recipe, result, PIECES.format(n=count, **sizes, k=repeat, held=held),
                  training_images=len(x))
     card["held_out"] = {}
-    for k, kind in enumerate(STYLES):  # plain first: its figures are the card's own
-        x_held, y_held = pieces.make(held_digits, held, 10**6 + k, *STYLES[kind])
+    for kind, (x_held, y_held) in held_out.items():  # plain first: its figures are the card's own
         whole = keras.ops.convert_to_numpy(model(data.scale(x_held), training=False))[:, 1] >= 0.5
         figures = {"pieces": len(y_held), "accuracy": float(np.mean(whole == y_held)),
                    "wholes_passed": float(whole[y_held == 1].mean()),
