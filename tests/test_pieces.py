@@ -59,13 +59,18 @@ def test_numbers_of_real_digits_give_pieces_of_both_kinds(validation_digits):
     assert set(labels) == {0, 1} and len(images) == len(labels)
 
 
+def passed(images: np.ndarray) -> np.ndarray:
+    """Which pieces (28x28 uint8) the shipped one-digit network says are one whole digit."""
+    return np.array([p.probabilities[1] >= 0.5 for p in predict.classify(
+        pretrained.one_digit(), images.astype(np.float32) / 255)])
+
+
 @needs_real_mnist
 def test_the_shipped_one_digit_network_tells_digits_from_pieces(validation_digits):
     """On pieces of numbers of validation digits, which it never learned from: most whole
     digits pass and few fragments or pairs do (its card records the full held-out figures)."""
     images, labels = pieces.make(validation_digits, 40, seed=1)
-    whole = np.array([p.probabilities[1] >= 0.5 for p in predict.classify(
-        pretrained.one_digit(), images.astype(np.float32) / 255)])
+    whole = passed(images)
     assert whole[labels == 1].mean() > 0.9 and whole[labels == 0].mean() < 0.1
     card = json.loads(pretrained.ONE_DIGIT.with_suffix(".json").read_text())
     assert card["held_out"]["wholes_passed"] > 0.9 and card["held_out"]["others_passed"] < 0.1
@@ -77,8 +82,7 @@ def test_the_one_digit_network_knows_a_pencil_digit_whole(validation_digits):
     82% of the whole digits among them and 8.5% of the fragments, and lone pencil digits read
     `?` that plain `predict` read right; it now learns from pencil drawings too."""
     images, labels = pieces.make(validation_digits, 30, seed=2, lengths=(1, 6), thin=True)
-    whole = np.array([p.probabilities[1] >= 0.5 for p in predict.classify(
-        pretrained.one_digit(), images.astype(np.float32) / 255)])
+    whole = passed(images)
     assert whole[labels == 1].mean() > 0.88 and whole[labels == 0].mean() < 0.06
     card = json.loads(pretrained.ONE_DIGIT.with_suffix(".json").read_text())
     for kind in ("alone", "pencil"):
