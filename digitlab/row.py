@@ -33,13 +33,15 @@ def level(ink: np.ndarray, labels: np.ndarray, found: list[Piece], height: float
     """Step 4: the ink turned so that the number's row runs level (when it tilts by more than
     2 degrees, and `turn`); with its pieces, the digits' height, the row and the angle turned."""
     row = number_row(found, height)
+    if not turn:
+        return Levelled(ink, labels, found, height, row, 0.0)
     # One character at most 1.5 times as wide as it is tall, beside nothing taller than a speck
     # or a sign, is a digit alone, whose slant is no row's tilt: turned by it, an 8 was read
     # `?2`, a 4 `???`; levelled through a speck beside it, a 4 was turned 25 degrees.
     parts = groups(row, others(found, row), height)
     digits = [box(g) for g in _digits(parts, height)]
     alone = len(digits) == 1 and digits[0][2] - digits[0][0] <= 1.5 * (digits[0][3] - digits[0][1])
-    tilt = angle(parts, labels, height) if turn and not alone else 0.0
+    tilt = 0.0 if alone else angle(parts, labels, height)
     if abs(tilt) <= 2:
         return Levelled(ink, labels, found, height, row, 0.0)
     ink = ndimage.rotate(ink, tilt, reshape=True, order=1)
