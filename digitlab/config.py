@@ -36,6 +36,8 @@ class Reader:
     cut_cost: float = 1.0  # a split's cost per stroke beyond the first that its cut goes through
     split_cost: float = 1.0  # and per quarter height the piece is narrower than its digits' width
     pair_width: float = 1.2  # two digits side by side are this wide
+    pair_cost: float = 1.5  # what reading a piece whole as two digits (`pretrained.pair`) costs:
+    # less, and letters (`abc`) or a lone wide 2 read as two digits, surely enough to stand
     reach: float = 0.7  # a cut is looked for this share of a digit's width either side of even,
     slices: int = 6  # in this many slices of that span, each with its own least-ink seam
     slices_more: int = 2  # as many for a piece cut in three or four; and a seam across the middle

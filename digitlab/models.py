@@ -1,6 +1,6 @@
-"""The networks of the course, one builder each. All take 28x28 images scaled to [0, 1] and
-end in a softmax (over the ten digits, unless told otherwise), so `model(x)` gives the class
-probabilities directly."""
+"""The networks of the course, one builder each. All take 28x28 images scaled to [0, 1] (but
+`pair`, 28x56) and end in a softmax (over the ten digits, unless told otherwise), so `model(x)`
+gives the class probabilities directly."""
 
 from __future__ import annotations
 
@@ -92,6 +92,18 @@ def vgg(augment: keras.Layer | None = None, width: int = 16, dropout: float = 0.
         layers.GlobalAveragePooling2D(), layers.Dropout(dropout),
         layers.Dense(10, activation="softmax", dtype=OUTPUT_DTYPE)]
     return keras.Sequential(stack, name=name)
+
+
+def pair(name: str = "pair") -> keras.Model:
+    """Two digits side by side, read whole: 28x56 in, 101 probabilities out (`10 * left + right`,
+    then "not two digits"). Three batch-normalised 3x3 conv blocks (32, 64, 128), each pooled,
+    then 128 -> dropout -> softmax."""
+    stack = [keras.Input((28, 56)), layers.Reshape((28, 56, 1))]
+    for filters in (32, 64, 128):
+        stack += _normed_conv(filters, 3) + [layers.MaxPooling2D(2)]
+    return keras.Sequential(stack + [
+        layers.Flatten(), layers.Dense(128, activation="relu"), layers.Dropout(0.3),
+        layers.Dense(101, activation="softmax", dtype=OUTPUT_DTYPE)], name=name)
 
 
 def average(members: list[keras.Model], name: str = "average") -> keras.Model:

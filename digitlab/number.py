@@ -13,9 +13,11 @@ next two:
 
 Then, here, every way of reading the row is scored by both networks: how surely each piece
 reads as a digit, and how surely it is one whole digit, not a fragment or two run together
-(recognition-driven segmentation, `best_reading`); a digit's confidence is capped by how much
-of the evidence its reading holds (`_agreement`) and, where cuts competed, by how whole it
-looks; unsure digits get a `second_look`, and below `min_confidence` a digit reads "?".
+(recognition-driven segmentation, `best_reading`), and a piece tried cut is read whole as two
+digits by a third network (`pretrained.pair`): touching digits need no seam to be read, the
+seams still find their boxes. A digit's confidence is capped by how much of the evidence its
+reading holds (`_agreement`) and, where cuts competed, by how whole it looks; unsure digits get
+a `second_look`, and below `min_confidence` a digit reads "?".
 """
 
 from __future__ import annotations
@@ -68,16 +70,17 @@ class Reading:
         return min((g.confidence for g in self.glyphs if g.probabilities is not None), default=0)
 
 
-def at_row_scale(ink: np.ndarray, height: float) -> np.ndarray:
+def at_row_scale(ink: np.ndarray, height: float, width: int = 28) -> np.ndarray:
     """A piece of ink as `one_digit` sees it: scaled as the row's digits are to MNIST's 20
     pixels, not to its own size, so that a fragment stays small and two digits stay wide
-    (cut to 28x28 about its centre of mass); thin strokes widened as for the digit network."""
+    (cut to 28 rows and `width` columns about its centre of mass); thin strokes widened as for
+    the digit network."""
     small = preprocess.scaled(preprocess.thicken(ink, 20 / height), 20 / height)
     cy, cx = ndimage.center_of_mass(small)
-    canvas = np.zeros((28, 28), np.float32)
-    top, left = round(14 - cy), round(14 - cx)  # where the piece's corner goes
+    canvas = np.zeros((28, width), np.float32)
+    top, left = round(14 - cy), round(width / 2 - cx)  # where the piece's corner goes
     rows = slice(max(0, top), min(28, top + small.shape[0]))
-    cols = slice(max(0, left), min(28, left + small.shape[1]))
+    cols = slice(max(0, left), min(width, left + small.shape[1]))
     canvas[rows, cols] = small[rows.start - top:rows.stop - top, cols.start - left:cols.stop - left]
     return np.clip(canvas / max(float(canvas.max()), 1e-6), 0, 1)
 
@@ -146,8 +149,8 @@ class Best(NamedTuple):
     seen: list[Seen]
 
 
-def best_reading(model, one_digit, cands: list[cutting.Candidate], amount, labels, height: float
-                 ) -> Best:
+def best_reading(model, one_digit, pair, cands: list[cutting.Candidate], amount, labels,
+                 height: float) -> Best:
     """The way to read a run of digit candidates that the networks are surest of: the most
     probable (the product of its digits' confidences and of their being whole digits), less
     the costs of unlikely widths and of cuts through several strokes. A candidate is tried cut
@@ -155,14 +158,16 @@ def best_reading(model, one_digit, cands: list[cutting.Candidate], amount, label
     unsure, or not looking like one whole digit. Its digits left to right, each trusted as far
     as its agreement: the share of the evidence its reading holds among all the ways to
     read those candidates (`_agreement`): two cuts that read a digit differently leave neither
-    sure; where cuts competed, it is no more than `READER.whole_power` of its being whole."""
+    sure; where cuts competed, it is no more than `READER.whole_power` of its being whole. A
+    candidate tried cut is read whole as two digits by the `pair` network too (`_pairs`)."""
     scored = _score(model, one_digit, cutting.joins(cands, amount, labels, height), height)
     doubtful = [read for read in scored if read.way.end == read.way.first + 1 and _doubtful(
         read.way.parts[0].box, read.seen[0].prediction.confidence, read.seen[0].trust, height)]
     doubtful.sort(key=lambda read: read.seen[0].prediction.confidence * read.seen[0].trust)
     chosen = sorted(doubtful[:READER.max_split], key=lambda read: read.way.first)  # in order
-    scored += _score(model, one_digit, [way for read in chosen for way in cutting.splits(
+    cut = _score(model, one_digit, [way for read in chosen for way in cutting.splits(
         read.way.first, read.way.parts[0], height)], height)
+    scored += cut + _pairs(pair, chosen, cut, height)
     evidence = {}  # (first, end) -> {text: the score of its best way}
     for read in scored:
         texts = evidence.setdefault((read.way.first, read.way.end), {})
@@ -184,6 +189,44 @@ def best_reading(model, one_digit, cands: list[cutting.Candidate], amount, label
     return Best(*best[max(best)])
 
 
+def _pairs(pair, chosen: list[Scored], cut: list[Scored], height: float) -> list[Scored]:
+    """Each candidate in `chosen` read whole as two digits by the `pair` network, with the boxes
+    of its cheapest cut in two (of `cut`). Its score: the log of the two digits' probability
+    (the network's own "not two digits" is its third outcome), less `READER.pair_cost`; each
+    digit's probabilities are the network's, summed over the other digit, and it is trusted as
+    far as the piece is two digits. A digit read so has no image of its own (`Prediction.image`
+    None)."""
+    halves = {}  # first candidate -> the cheapest way to cut it in two
+    for read in cut:
+        if len(read.way.parts) == 2 and (read.way.first not in halves
+                                         or read.way.cost < halves[read.way.first].cost):
+            halves[read.way.first] = read.way
+    chosen = [read for read in chosen if read.way.first in halves]
+    if not chosen:
+        return []
+    images = np.stack([at_row_scale(read.way.parts[0].ink, height, width=56) for read in chosen])
+    probs = np.asarray(pair(images))
+    # As `second_look` does for a digit: a pair read less surely is read again, moved a pixel
+    # each way, and its probabilities averaged.
+    unsure = np.flatnonzero(probs[:, :100].max(axis=1) < READER.second_look)
+    if unsure.size:
+        moved = [np.roll(images[i], step, axis) for i in unsure
+                 for step, axis in ((1, 0), (-1, 0), (1, 1), (-1, 1))]
+        again = np.asarray(pair(np.stack(moved))).reshape(len(unsure), 4, -1)
+        probs[unsure] = (probs[unsure] + again.sum(axis=1)) / 5
+    scored = []
+    for read, p in zip(chosen, probs, strict=True):
+        both = p[:100].reshape(10, 10)
+        left, right = np.unravel_index(int(both.argmax()), both.shape)
+        way = halves[read.way.first]._replace(cost=READER.pair_cost)
+        trust = float(both.sum())
+        scored.append(Scored(way, float(np.log(max(both[left, right], 1e-9))) - way.cost, [
+            Seen(predict.Prediction(int(digit), ten / max(trust, 1e-9), None), part.box, trust)
+            for digit, ten, part in ((left, both.sum(1), way.parts[0]),
+                                     (right, both.sum(0), way.parts[1]))]))
+    return scored
+
+
 def _agreement(texts: dict[str, float], text: str, k: int) -> float:
     """The share of the evidence (each reading's best score, as a probability) held by the
     readings that agree with `text` on its k-th digit."""
@@ -198,7 +241,8 @@ def second_look(model, read: list[Seen]) -> list[Looked]:
     digit read with less than READER.second_look confidence, its readings moved a pixel each way,
     averaged. A digit that reads differently when moved a pixel was never sure (on validation
     digits this halves the wrong answers given with 90% confidence or more)."""
-    unsure = [i for i, s in enumerate(read) if s.prediction.confidence < READER.second_look]
+    unsure = [i for i, s in enumerate(read) if s.prediction.confidence < READER.second_look
+              and s.prediction.image is not None]  # not one of a pair read whole
     moved = [np.roll(read[i].prediction.image, step, axis) for i in unsure
              for step, axis in ((1, 0), (-1, 0), (1, 1), (-1, 1))]
     again = iter(predict.classify(model, np.stack(moved)) if moved else [])
@@ -221,14 +265,14 @@ def _doubtful(box: tuple, confidence: float, whole: float, height: float) -> boo
 
 
 def read(model, source, min_confidence: float = READER.min_confidence, steps: bool = False,
-         one_digit=None) -> Reading:
+         one_digit=None, pair=None) -> Reading:
     """Read the handwritten number in a picture (path, file contents, PIL image or array) with
     the digit network `model`, asking `one_digit` (default: the shipped one) which pieces are
-    whole digits."""
-    if one_digit is None:
-        from digitlab import pretrained
+    whole digits and `pair` (default: the shipped one) what a piece says as two digits."""
+    from digitlab import pretrained
 
-        one_digit = pretrained.one_digit()
+    one_digit = pretrained.one_digit() if one_digit is None else one_digit
+    pair = pretrained.pair() if pair is None else pair
     # opened once, at the closest look it may need
     picture = pictures.open_picture(source, READER.max_side, READER.row_short)
     grey = _smaller(picture.grey, READER.side)
@@ -238,14 +282,14 @@ def read(model, source, min_confidence: float = READER.min_confidence, steps: bo
         grey = _smaller(picture.grey, side)
         page = find_ink(grey)
     row = cutting.candidates(page)
-    parts = _runs(model, one_digit, row)
+    parts = _runs(model, one_digit, pair, row)
     if row.tilt and len(row.cands) == 1:
         # One piece, levelled along its long axis: touching digits in a turned photo, or one
         # digit written flat, which that turns (a flat 5 read `??`). Where it is one piece as
         # it stands too (a speck beside it is no digit of it), read both ways; the surer stands.
         flat = cutting.candidates(page, turn=False)
         if len(flat.cands) == 1:
-            flat_parts = _runs(model, one_digit, flat)
+            flat_parts = _runs(model, one_digit, pair, flat)
             if _surest(flat_parts[0]) > _surest(parts[0]):
                 row, parts = flat, flat_parts
     levelled, tilt = row.levelled, row.tilt
@@ -272,7 +316,7 @@ def read(model, source, min_confidence: float = READER.min_confidence, steps: bo
                          scale) for p in row.left_out])
 
 
-def _runs(model, one_digit, row: cutting.Row) -> list[Best | cutting.Candidate]:
+def _runs(model, one_digit, pair, row: cutting.Row) -> list[Best | cutting.Candidate]:
     """The row left to right: each run of digit candidates between its marks as `best_reading`
     reads it, and each mark ("." or "-") as it stands."""
     found, run = [], []
@@ -280,7 +324,8 @@ def _runs(model, one_digit, row: cutting.Row) -> list[Best | cutting.Candidate]:
         if cand is not None and cand.kind == "digit":
             run.append(cand)
             continue
-        found.append(best_reading(model, one_digit, run, row.levelled, row.labels, row.height))
+        found.append(best_reading(model, one_digit, pair, run, row.levelled, row.labels,
+                                  row.height))
         run = []
         if cand is not None:
             found.append(cand)

@@ -1,6 +1,6 @@
 """The ready-trained networks that ship inside digitlab: the digit model (three networks whose
-probabilities it averages) and the network that tells `numbers` whether a piece of ink it cut is
-one whole digit.
+probabilities it averages), the network that tells `numbers` whether a piece of ink it cut is
+one whole digit, and the one that reads a piece as two touching digits.
 
 The weights are in `digitlab/weights/`, each file with its card (`.json`: recipe, data checksums,
 test accuracy, date, machine). `python -m tools.train_shipped` (in the project, not installed)
@@ -19,9 +19,10 @@ WEIGHTS = Path(__file__).resolve().parent / "weights"
 # The recipes are `recipes.SHIPPED`, under the same names.
 MEMBERS = {name: WEIGHTS / f"{name}.keras" for name in ("lenet", "deep_cnn_128", "vgg")}
 ONE_DIGIT = WEIGHTS / "one_digit.keras"  # its recipe: `recipes.ONE_DIGIT`
+PAIR = WEIGHTS / "pair.keras"  # its recipe: `recipes.PAIR`
 # Generated from the files above (`python -m tools.train_shipped --export`), never edited: one
 # file per network, each the size of its .keras file, averaged by the reader as `load` averages.
-LITE = {name: WEIGHTS / f"{name}.tflite" for name in (*MEMBERS, "one_digit")}
+LITE = {name: WEIGHTS / f"{name}.tflite" for name in (*MEMBERS, "one_digit", "pair")}
 
 
 def load(path: str | os.PathLike | None = None):
@@ -63,6 +64,16 @@ def one_digit():
     from digitlab.lite import LiteModel
 
     return LiteModel(LITE["one_digit"])
+
+
+@functools.cache
+def pair():
+    """The shipped network that reads a 28x56 piece of ink as two digits side by side: 101
+    probabilities, `10 * left + right` and then "not two digits", run by LiteRT; loaded once.
+    The Keras model it was exported from is `PAIR`."""
+    from digitlab.lite import LiteModel
+
+    return LiteModel(LITE["pair"])
 
 
 def cards() -> dict[str, dict]:

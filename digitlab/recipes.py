@@ -114,6 +114,12 @@ ONE_DIGIT = Recipe("LeNet with two outputs (not one digit, one whole digit), bat
                    schedule=True, steps_per_execution=CALLS,
                    build=lambda: models.lenet(classes=2, name="one_digit"))
 
+# The network `numbers` asks what a piece of ink says if it is two touching digits (the seams
+# that cut them often give one a stroke of the other), trained on the pieces `tools.pairs` makes.
+PAIR = Recipe("three batch-normalised conv blocks (32/64/128) -> 128 -> 101 (two digits, or "
+              "not two), batch 128, warm-up + cosine 3e-3, 6 epochs", batch_size=128, epochs=6,
+              peak_lr=3e-3, schedule=True, steps_per_execution=CALLS, build=models.pair)
+
 
 def fit(recipe: Recipe, model: keras.Model, train: tuple, val: tuple | None = None,
         epochs: int | None = None, every: int | None = None, seed: int = 0,

@@ -48,6 +48,15 @@ def test_the_one_digit_network_judges_pieces_as_keras_does():
     _agree(saving.load(pretrained.ONE_DIGIT), pretrained.one_digit(), data.scale(cut))
 
 
+@needs_real_mnist
+def test_the_pair_network_reads_pieces_as_keras_does():
+    from tools import pairs
+
+    _, (x_test, y_test) = data.load_mnist()
+    cut, _ = pairs.make(x_test[:2000], y_test[:2000], 200, seed=0)
+    _agree(saving.load(pretrained.PAIR), pretrained.pair(), data.scale(cut))
+
+
 def test_a_fresh_predict_never_imports_tensorflow(tmp_path):
     draw("7").save(tmp_path / "7.png")
     code = ("import sys; from digitlab import cli; "

@@ -56,6 +56,14 @@ def test_vgg_pairs_small_convs_and_averages_the_map():
     assert [layer.filters for layer in wide.layers if hasattr(layer, "filters")][-1] == 128
 
 
+def test_the_pair_network_reads_a_field_twice_as_wide_into_a_hundred_pairs_and_none():
+    model = models.pair()
+    probs = np.asarray(model(np.random.default_rng(0).random((2, 28, 56), dtype=np.float32)))
+    assert probs.shape == (2, 101)
+    np.testing.assert_allclose(probs.sum(axis=1), 1, rtol=1e-5)
+    assert [c.filters for c in model.layers if hasattr(c, "filters")] == [32, 64, 128]
+
+
 def test_augmentation_only_while_training():
     augment = models.augmentation(seed=1)
     images = X[..., None]

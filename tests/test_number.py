@@ -215,11 +215,34 @@ def test_touching_digits_are_split_or_left_unread_never_guessed(model, clean):
             reading.text
 
 
+def never_two(images: np.ndarray) -> np.ndarray:
+    """A pair network that sees no two digits in any piece: the reader's seams alone."""
+    return np.tile(np.eye(101, dtype=np.float32)[100], (len(images), 1))
+
+
+@needs_real_mnist
+def test_touching_digits_are_read_whole_as_two(model, validation):
+    """The grid's digits touching in pairs, in numbers of validation digits: cut along seams
+    alone (a seam gives one digit a stroke of the other, and each half reads unsure), 20 of 40
+    read exactly; each touching pair read whole by the pair network too, 27. None wrong and
+    sure either way."""
+    render = conditions.CONDITIONS[grid.TOUCHING]
+    rng = np.random.default_rng(0)
+    exact = {"seams": 0, "pairs": 0}
+    for ds, ys in conditions.numbers(*validation, 40):
+        picture, truth = render(ds, ys, rng)
+        for way, pair in (("seams", never_two), ("pairs", None)):
+            reading = number.read(model, picture, pair=pair)
+            exact[way] += reading.text == truth and reading.complete
+            assert reading.text == truth or not reading.complete or reading.confidence < 0.9
+    assert exact["seams"] <= 22 and exact["pairs"] >= 25, exact
+
+
 @needs_real_mnist
 def test_a_cut_digit_that_looks_like_no_whole_digit_reads_a_question_mark(model, clean):
     """Touching `4858` read with a one-digit network that prefers the right cuts but finds even
-    their pieces hardly whole (under 1%): each digit reads ?, however sure the digit network is
-    of it."""
+    their pieces hardly whole (under 1%), and a pair network that sees no two digits: each digit
+    reads ?, however sure the digit network is of it."""
     picture, truth = written(clean, "4858", touching=True)
     assert number.read(model, picture).text == truth  # the shipped networks read it
 
@@ -228,7 +251,7 @@ def test_a_cut_digit_that_looks_like_no_whole_digit_reads_a_question_mark(model,
         whole = np.where(wide, 1e-6, 0.009).astype(np.float32)
         return np.stack([1 - whole, whole], axis=1)
 
-    reading = number.read(model, picture, one_digit=hardly_whole)
+    reading = number.read(model, picture, one_digit=hardly_whole, pair=never_two)
     assert reading.text == "????", reading.text
     assert all(0.5 < g.probabilities.max() for g in reading.glyphs)  # read, but not trusted
 

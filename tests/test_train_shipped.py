@@ -27,9 +27,11 @@ def test_training_command_makes_every_member_of_the_ensemble_and_its_card(tmp_pa
     members = {name: tmp_path / file.name for name, file in pretrained.MEMBERS.items()}
     monkeypatch.setattr(pretrained, "MEMBERS", members)
     monkeypatch.setattr(pretrained, "ONE_DIGIT", tmp_path / "one_digit.keras")
+    monkeypatch.setattr(pretrained, "PAIR", tmp_path / "pair.keras")
     lite = {name: tmp_path / path.name for name, path in pretrained.LITE.items()}
     monkeypatch.setattr(pretrained, "LITE", lite)
-    assert train_shipped.main(["--epochs", "1", "--font-digits", "1", "--pieces-of", "20"]) == 0
+    assert train_shipped.main(["--epochs", "1", "--font-digits", "1", "--pieces-of", "20",
+                               "--pairs-of", "20"]) == 0
     cards = pretrained.cards()
     assert list(cards) == ["lenet", "deep_cnn_128", "vgg"]
     for name, card in cards.items():
@@ -54,6 +56,10 @@ def test_training_command_makes_every_member_of_the_ensemble_and_its_card(tmp_pa
     np.testing.assert_allclose(LiteModel(*(lite[name] for name in members))(images),
                                pretrained.load()(images), atol=1e-5)
     assert LiteModel(lite["one_digit"])(images).shape == (3, 2)
+    card = json.loads((tmp_path / "pair.json").read_text())
+    assert card["recipe"]["network"] == recipes.PAIR.description
+    assert 0 <= card["held_out"]["accuracy"] <= 1 and card["recipe"]["training_images"] > 20
+    assert LiteModel(lite["pair"])(np.zeros((3, 28, 56), np.float32)).shape == (3, 101)
     assert not list(tmp_path.glob(".*"))  # no temporary files left behind
 
 

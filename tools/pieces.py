@@ -70,29 +70,41 @@ def label(part: np.ndarray, box: tuple, own: list[np.ndarray]) -> int | None:
     return None
 
 
+def photographed(sheets: list[np.ndarray], rng: np.random.Generator, thin: bool = False):
+    """Digits' sheets (`written`'s) photographed (`thin`: drawn with a 1-pixel pencil, no photo)
+    and found by the reader's own steps: the levelled ink, its pieces' labels, the digits'
+    height, the row's candidates, and each digit's ink where the reader found ink. None where
+    the reader found no row, or turned it (the sheets would no longer line up)."""
+    from digitlab import cutting, pictures
+    from digitlab.ink import NoDigitFound
+    from digitlab.page import find_ink
+
+    ink = np.max(sheets, axis=0)
+    grey = pictures.grey_image(pencil(ink, rng) if thin else photo(ink), side=READER.side)
+    try:
+        levelled, labels, height, tilt, cands, _ = cutting.candidates(find_ink(grey))
+    except NoDigitFound:  # a pencil's strokes broken into bits, none of a digit's size
+        return None
+    if tilt or not cands:
+        return None
+    # Each digit's ink where the reader found ink: its faint rim, which the reader leaves out,
+    # would otherwise count as a part of the digit that every piece misses.
+    own = [np.where(levelled > 0.05, np.asarray(Image.fromarray(s).resize(
+        grey.shape[::-1], Image.Resampling.BOX)), 0) for s in sheets]
+    return levelled, labels, height, cands, own
+
+
 def from_number(digits: np.ndarray, rng: np.random.Generator, mixed: bool = False,
                 thin: bool = False):
     """The pieces the reader would read in a photo of `digits` written in a row (`mixed`: in
     digits of mixed sizes; `thin`: drawn with a 1-pixel pencil, no photo), as 28x28 images,
     with their labels (1: one whole digit)."""
-    from digitlab import cutting, number, pictures
-    from digitlab.ink import NoDigitFound
-    from digitlab.page import find_ink
+    from digitlab import cutting, number
 
-    sheets = written(digits, rng, mixed)
-    ink = np.max(sheets, axis=0)
-    grey = pictures.grey_image(pencil(ink, rng) if thin else photo(ink), side=READER.side)
-    size = grey.shape[::-1]
-    try:
-        levelled, labels, height, tilt, cands, _ = cutting.candidates(find_ink(grey))
-    except NoDigitFound:  # a pencil's strokes broken into bits, none of a digit's size
+    found = photographed(written(digits, rng, mixed), rng, thin)
+    if found is None:
         return [], []
-    if tilt or not cands:  # turned: the digits' sheets would no longer line up
-        return [], []
-    # Each digit's ink where the reader found ink: its faint rim, which the reader leaves out,
-    # would otherwise count as a part of the digit that every piece misses.
-    own = [np.where(levelled > 0.05, np.asarray(Image.fromarray(s).resize(
-        size, Image.Resampling.BOX)), 0) for s in sheets]
+    levelled, labels, height, cands, own = found
     ways = cutting.joins(cands, levelled, labels, height)
     cut = []
     for way in ways:

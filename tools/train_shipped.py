@@ -6,9 +6,11 @@ images less the 5,000 validation digits and on digits drawn in handwriting fonts
 (`handwriting.TRAINING_FONTS`, which need the Debian font packages `.ci/run` lists). A fourth
 network, `one_digit` (`recipes.ONE_DIGIT`), tells the number reader whether a piece of ink it cut
 is one whole digit; it learns from the pieces `tools.pieces` cuts from numbers of the same
-training digits. Same seed, same machine: same weights. Each network goes to its file in
-`digitlab/weights/` with a card (`.json`) that records the recipe, the data's checksums, its
-accuracy, the date and the machine. `--network N` trains one alone.
+training digits. A fifth, `pair` (`recipes.PAIR`), reads a piece as two touching digits; it
+learns from the pieces `tools.pairs` makes the same way. Same seed, same machine: same weights.
+Each network goes to its file in `digitlab/weights/` with a card (`.json`) that records the
+recipe, the data's checksums, its accuracy, the date and the machine. `--network N` trains one
+alone.
 """
 
 from __future__ import annotations
@@ -40,6 +42,17 @@ PIECE_NUMBERS = 20_000  # numbers of training digits whose pieces one_digit lear
 # `predict`'s 196).
 KINDS = {"plain": (1.0, False, (2, 6), False), "mixed": (0.35, True, (2, 6), False),
          "alone": (0.4, False, (1, 1), False), "pencil": (0.25, False, (1, 6), True)}
+PAIR_NUMBERS = 60_000  # numbers of training digits whose pieces the pair network learns from
+# As KINDS, for the pair network: touching digits are most often in plain numbers; it learns to
+# answer "not two digits" for a digit of mixed sizes, drawn with a pencil, or alone on its page
+# too (without lone digits, 4 of 5,200 lone validation digits read as two, wrong and sure).
+PAIR_KINDS = {"plain": (1.0, False, (2, 6), False), "mixed": (0.2, True, (2, 6), False),
+              "pencil": (0.15, False, (2, 6), True), "alone": (0.15, False, (1, 1), False)}
+PAIRS = ("the pieces tools.pairs makes from {n} numbers of 2-6 of MNIST's training digits less "
+         "the 5,000 validation digits, {mixed} more in digits of mixed sizes, {pencil} drawn "
+         "with a 1-pixel pencil and {alone} of one digit alone: two neighbouring digits (label "
+         "10 x left + right) or not (100); held out: the pieces of {held} numbers of the "
+         "validation digits")
 CHUNKS = 20  # made in this many seeded chunks: the same pieces however many CPUs share them
 PIECES = ("the pieces tools.pieces cuts from {n} numbers of 2-6 of MNIST's training digits less "
           "the 5,000 validation digits, {mixed} more in digits of mixed sizes, {alone} of one "
@@ -74,11 +87,24 @@ def train(out: Path, network: str, epochs: int | None = None,
     return _ship(model, recipe, card, out)
 
 
+def _made(make, kinds: dict, count: int, source: tuple, held: list[tuple]):
+    """`make`'s pieces of `count` numbers of the digits in `source` and of `kinds`' shares as
+    many of each other kind, in `CHUNKS` seeded chunks a kind (seeds k * CHUNKS + i for the k-th),
+    and of each `held` job, shared among the CPUs: how many numbers of each kind, the chunks,
+    and the held-out sets."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    sizes = {kind: round(share * count) for kind, (share, *_) in kinds.items()}
+    jobs = [(*source, n // CHUNKS + (i < n % CHUNKS), k * CHUNKS + i, *kinds[kind][1:])
+            for k, (kind, n) in enumerate(sizes.items()) for i in range(CHUNKS)]
+    with ProcessPoolExecutor(os.cpu_count() or 1) as pool:
+        made = list(pool.map(make, *zip(*jobs, *held, strict=True)))
+    return sizes, made[:len(jobs)], made[len(jobs):]
+
+
 def train_one_digit(out: Path, epochs: int | None = None, count: int = PIECE_NUMBERS) -> dict:
     """Train the one-digit network on the pieces of `count` numbers and of `KINDS`' shares as
     many of each other kind, save it and its card to `out`; return the card."""
-    from concurrent.futures import ProcessPoolExecutor
-
     from tools import pieces
 
     recipe = recipes.ONE_DIGIT
@@ -86,14 +112,10 @@ def train_one_digit(out: Path, epochs: int | None = None, count: int = PIECE_NUM
     held = pick(full=1000, quick=20)  # numbers of validation digits whose pieces it is tried on
     (x_all, y_all), _ = data.load_mnist()
     (digits, _), (held_digits, _) = data.split(x_all, y_all)
-    sizes = {kind: round(share * count) for kind, (share, *_) in KINDS.items()}
     # seeds 0-19 plain, 20-39 mixed, 40-59 alone, 60-79 pencil; the held-out pieces' 10**6 on
-    jobs = [(digits, n // CHUNKS + (i < n % CHUNKS), k * CHUNKS + i, *KINDS[kind][1:])
-            for k, (kind, n) in enumerate(sizes.items()) for i in range(CHUNKS)]
-    jobs += [(held_digits, held, 10**6 + k, *style) for k, (_, *style) in enumerate(KINDS.values())]
-    with ProcessPoolExecutor(os.cpu_count() or 1) as pool:
-        made = list(pool.map(pieces.make, *zip(*jobs, strict=True)))
-    chunks, held_out = made[:-len(KINDS)], dict(zip(KINDS, made[-len(KINDS):], strict=True))
+    sizes, chunks, held_sets = _made(pieces.make, KINDS, count, (digits,), [
+        (held_digits, held, 10**6 + k, *style) for k, (_, *style) in enumerate(KINDS.values())])
+    held_out = dict(zip(KINDS, held_sets, strict=True))
     x = np.concatenate([c[0] for c in chunks])
     y = np.concatenate([c[1] for c in chunks])
     repeat = max(1, round(0.5 * (y == 0).sum() / max((y == 1).sum(), 1)))  # wholes a third
@@ -114,6 +136,35 @@ def train_one_digit(out: Path, epochs: int | None = None, count: int = PIECE_NUM
             card["held_out"].update(figures)
         else:
             card["held_out"][kind] = figures
+    return _ship(model, recipe, card, out)
+
+
+def train_pair(out: Path, epochs: int | None = None, count: int = PAIR_NUMBERS) -> dict:
+    """Train the pair network on the pieces `tools.pairs` makes from `count` numbers and
+    `PAIR_KINDS`' shares as many of each other kind, save it and its card to `out`; return the
+    card."""
+    from tools import pairs
+
+    recipe = recipes.PAIR
+    epochs = epochs or pick(full=recipe.epochs, quick=1)
+    held = pick(full=2000, quick=20)  # numbers of validation digits whose pieces it is tried on
+    (x_all, y_all), _ = data.load_mnist()
+    (digits, labels), (held_digits, held_labels) = data.split(x_all, y_all)
+    sizes, chunks, [(x_held, y_held)] = _made(pairs.make, PAIR_KINDS, count, (digits, labels), [
+        (held_digits, held_labels, held, 10**6, *PAIR_KINDS["plain"][1:])])
+    x = np.concatenate([c[0] for c in chunks])
+    y = np.concatenate([c[1] for c in chunks])
+    training.set_seed(0)
+    model = recipe.build()
+    result = recipes.fit(recipe, model, (x, y), epochs=epochs, seed=0)
+    card = _card(recipe, result, PAIRS.format(n=count, **sizes, held=held),
+                 training_images=len(x))
+    read = keras.ops.convert_to_numpy(model(data.scale(x_held), training=False)).argmax(1)
+    two = y_held != pairs.NOT_A_PAIR
+    card["held_out"] = {"pieces": len(y_held), "pairs": int(two.sum()),
+                        "accuracy": float(np.mean(read == y_held)),
+                        "pairs_read_right": float(np.mean(read[two] == y_held[two])),
+                        "others_read_as_two": float(np.mean(read[~two] != pairs.NOT_A_PAIR))}
     return _ship(model, recipe, card, out)
 
 
@@ -146,7 +197,7 @@ def _ship(model, recipe: recipes.Recipe, card: dict, out: Path) -> dict:
 
 def export_lite() -> list[Path]:
     """Write the reader's TFLite files from the shipped `.keras` files, one per network."""
-    sources = {**pretrained.MEMBERS, "one_digit": pretrained.ONE_DIGIT}
+    sources = {**pretrained.MEMBERS, "one_digit": pretrained.ONE_DIGIT, "pair": pretrained.PAIR}
     for name, source in sources.items():
         saving.save_tflite(saving.load(source), pretrained.LITE[name], overwrite=True)
     return [pretrained.LITE[name] for name in sources]
@@ -155,9 +206,9 @@ def export_lite() -> list[Path]:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m tools.train_shipped", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    files = {**pretrained.MEMBERS, "one_digit": pretrained.ONE_DIGIT}
+    files = {**pretrained.MEMBERS, "one_digit": pretrained.ONE_DIGIT, "pair": pretrained.PAIR}
     p.add_argument("--network", choices=sorted(files),
-                   help="train this network alone (default: all four)")
+                   help="train this network alone (default: all five)")
     p.add_argument("--out", type=Path,
                    help="where --network's model goes (default: its file in the package)")
     p.add_argument("--epochs", type=int, help="default: the recipe's")
@@ -166,6 +217,8 @@ def main(argv: list[str] | None = None) -> int:
                         ", 0: none)")
     p.add_argument("--pieces-of", type=int, default=PIECE_NUMBERS, metavar="N",
                    help=f"numbers whose pieces one_digit learns from (default {PIECE_NUMBERS})")
+    p.add_argument("--pairs-of", type=int, default=PAIR_NUMBERS, metavar="N",
+                   help=f"numbers whose pieces pair learns from (default {PAIR_NUMBERS})")
     p.add_argument("--export", action="store_true",
                    help="train nothing: only write the .tflite files from the .keras ones")
     args = p.parse_args(argv)
@@ -181,6 +234,9 @@ def main(argv: list[str] | None = None) -> int:
     for network, out in jobs.items():
         if network == "one_digit":
             card = train_one_digit(out, args.epochs, args.pieces_of)
+            print(f"saved {out}: {card['held_out']['accuracy']:.2%} of held-out pieces right")
+        elif network == "pair":
+            card = train_pair(out, args.epochs, args.pairs_of)
             print(f"saved {out}: {card['held_out']['accuracy']:.2%} of held-out pieces right")
         else:
             card = train(out, network, args.epochs, args.font_digits)
