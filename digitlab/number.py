@@ -36,6 +36,7 @@ from digitlab.ink import NoDigitFound
 from digitlab.page import closer, find_ink
 
 _HELPER = ThreadPoolExecutor(1, thread_name_prefix="digit-networks")  # see `_score`
+_MOVES = ((1, 0), (-1, 0), (1, 1), (-1, 1))  # a second look: a pixel down, up, right, left
 
 
 @dataclass
@@ -210,10 +211,9 @@ def _pairs(pair, chosen: list[Scored], cut: list[Scored], height: float) -> list
     # each way, and its probabilities averaged.
     unsure = np.flatnonzero(probs[:, :100].max(axis=1) < READER.second_look)
     if unsure.size:
-        moved = [np.roll(images[i], step, axis) for i in unsure
-                 for step, axis in ((1, 0), (-1, 0), (1, 1), (-1, 1))]
-        again = np.asarray(pair(np.stack(moved))).reshape(len(unsure), 4, -1)
-        probs[unsure] = (probs[unsure] + again.sum(axis=1)) / 5
+        moved = [np.roll(images[i], step, axis) for i in unsure for step, axis in _MOVES]
+        again = np.asarray(pair(np.stack(moved))).reshape(len(unsure), len(_MOVES), -1)
+        probs[unsure] = (probs[unsure] + again.sum(axis=1)) / (1 + len(_MOVES))
     scored = []
     for read, p in zip(chosen, probs, strict=True):
         both = p[:100].reshape(10, 10)
@@ -244,14 +244,14 @@ def second_look(model, read: list[Seen]) -> list[Looked]:
     unsure = [i for i, s in enumerate(read) if s.prediction.confidence < READER.second_look
               and s.prediction.image is not None]  # not one of a pair read whole
     moved = [np.roll(read[i].prediction.image, step, axis) for i in unsure
-             for step, axis in ((1, 0), (-1, 0), (1, 1), (-1, 1))]
+             for step, axis in _MOVES]
     again = iter(predict.classify(model, np.stack(moved)) if moved else [])
     looked = []
     for i, s in enumerate(read):
         probabilities = s.prediction.probabilities
         if i in unsure:
             probabilities = np.mean([probabilities, *(next(again).probabilities
-                                                      for _ in range(4))], axis=0)
+                                                      for _ in _MOVES)], axis=0)
         looked.append(Looked(probabilities, s.box, min(float(probabilities.max()), s.trust)))
     return looked
 
