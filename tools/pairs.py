@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from tools import pieces
 from tools.pieces import BOTH, PART, STRAY, WHOLE, photographed, written
 
 NOT_A_PAIR = 100  # the label of a piece that is not two whole digits side by side
@@ -22,10 +23,7 @@ def label(part: np.ndarray, box: tuple, own: list[np.ndarray], digits: list[int]
     """`10 * left + right` if the piece (cropped ink at `box`) is two neighbouring whole digits,
     `NOT_A_PAIR` if it is clearly not, None if neither clearly; `own` is each digit's ink where
     the piece was found, left to right, and `digits` what each is."""
-    left, top, right, bottom = box
-    kept = part > 0.05
-    shares = [float(o[top:bottom, left:right][kept].sum()) / max(float(o.sum()), 1e-6)
-              for o in own]
+    shares = pieces.shares(part, box, own)
     held = [i for i, s in enumerate(shares) if s >= WHOLE]
     stray = [s for i, s in enumerate(shares) if i not in held]
     if len(held) == 2 and held[1] == held[0] + 1 and max(stray, default=0) <= STRAY:
@@ -66,13 +64,5 @@ def make(digits: np.ndarray, labels: np.ndarray, count: int, seed: int = 0, mixe
     28x28, labelled `labels`; `mixed`: in digits of mixed sizes; `thin`: drawn with a 1-pixel
     pencil) that the reader reads whole (28x56 uint8), and their labels (`10 * left + right`, or
     `NOT_A_PAIR`)."""
-    rng = np.random.default_rng(seed)
-    images, ys = [], []
-    for _ in range(count):
-        chosen = rng.choice(len(digits), int(rng.integers(lengths[0], lengths[1] + 1)),
-                            replace=False)
-        got, y = from_number(digits[chosen], labels[chosen], rng, mixed, thin)
-        images += got
-        ys += y
-    images = np.stack(images) if images else np.zeros((0, 28, 56), np.float32)
-    return (images * 255).round().astype(np.uint8), np.array(ys, np.int64)
+    return pieces.numbers_of(len(digits), count, seed, lengths, 56, lambda chosen, rng: (
+        from_number(digits[chosen], labels[chosen], rng, mixed, thin)))

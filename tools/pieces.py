@@ -13,6 +13,8 @@ two, is not; the rest are ambiguous and left out.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from PIL import Image
 
@@ -56,16 +58,22 @@ def written(digits: np.ndarray, rng: np.random.Generator, mixed: bool = False
     return sheets
 
 
+def shares(part: np.ndarray, box: tuple, own: list[np.ndarray]) -> list[float]:
+    """The share of each digit's ink (`own`: each digit's ink where the piece was found) that
+    the piece (cropped ink at `box`) holds."""
+    left, top, right, bottom = box
+    kept = part > 0.05
+    return [float(o[top:bottom, left:right][kept].sum()) / max(float(o.sum()), 1e-6)
+            for o in own]
+
+
 def label(part: np.ndarray, box: tuple, own: list[np.ndarray]) -> int | None:
     """1 if the piece (cropped ink at `box`) is one whole digit, 0 if it is not, None if it is
     neither clearly; `own` is each digit's ink where the piece was found."""
-    left, top, right, bottom = box
-    kept = part > 0.05
-    shares = sorted(float(o[top:bottom, left:right][kept].sum()) / max(float(o.sum()), 1e-6)
-                    for o in own)
-    if shares[-1] >= WHOLE and (len(shares) == 1 or shares[-2] <= STRAY):
+    held = sorted(shares(part, box, own))
+    if held[-1] >= WHOLE and (len(held) == 1 or held[-2] <= STRAY):
         return 1
-    if shares[-1] < PART or (len(shares) > 1 and shares[-2] > BOTH):
+    if held[-1] < PART or (len(held) > 1 and held[-2] > BOTH):
         return 0
     return None
 
@@ -129,13 +137,20 @@ def make(digits: np.ndarray, count: int, seed: int = 0, mixed: bool = False,
     """The pieces of `count` numbers of `lengths` (fewest, most) of `digits` (MNIST's uint8
     28x28; `mixed`: in digits of mixed sizes; `thin`: drawn with a 1-pixel pencil), as the
     reader reads them (28x28 uint8), and their labels (1: one whole digit)."""
+    return numbers_of(len(digits), count, seed, lengths, 28, lambda chosen, rng: from_number(
+        digits[chosen], rng, mixed, thin))
+
+
+def numbers_of(total: int, count: int, seed: int, lengths: tuple[int, int], width: int,
+               pieces_of: Callable) -> tuple[np.ndarray, np.ndarray]:
+    """`pieces_of(chosen, rng)` for `count` numbers, each of `lengths` (fewest, most) digits
+    chosen from `total`, stacked: 28 x `width` uint8 images and their labels."""
     rng = np.random.default_rng(seed)
     images, labels = [], []
     for _ in range(count):
-        chosen = digits[rng.choice(len(digits), int(rng.integers(lengths[0], lengths[1] + 1)),
-                                   replace=False)]
-        got, ys = from_number(chosen, rng, mixed, thin)
+        got, ys = pieces_of(rng.choice(total, int(rng.integers(lengths[0], lengths[1] + 1)),
+                                       replace=False), rng)
         images += got
         labels += ys
-    images = np.stack(images) if images else np.zeros((0, 28, 28), np.float32)
+    images = np.stack(images) if images else np.zeros((0, 28, width), np.float32)
     return (images * 255).round().astype(np.uint8), np.array(labels, np.int64)
