@@ -89,11 +89,13 @@ def at_row_scale(ink: np.ndarray, height: float, width: int = 28) -> np.ndarray:
 class Seen(NamedTuple):
     """A part of the row as the networks read it: the digit network's prediction, the part's
     box, and how far its cut is trusted (the one-digit network's probability that it is one
-    whole digit; in the reading chosen, the agreement of the ways to read it)."""
+    whole digit; in the reading chosen, the agreement of the ways to read it), and whether it
+    was read as one of two by the pair network (it has no image of its own to look at again)."""
 
     prediction: predict.Prediction
     box: tuple[int, int, int, int] | None
     trust: float
+    of_pair: bool = False
 
 
 class Scored(NamedTuple):
@@ -180,7 +182,7 @@ def best_reading(model, one_digit, pair, cands: list[cutting.Candidate], amount,
             first = read.way.first
             if read.way.end == end and first in best:
                 texts = evidence[first, end]
-                seen = [Seen(s.prediction, s.box, min(
+                seen = [s._replace(trust=min(
                     _agreement(texts, read.text, k),
                     s.trust ** READER.whole_power if len(texts) > 1 else 1.0))
                     for k, s in enumerate(read.seen)]
@@ -195,8 +197,7 @@ def _pairs(pair, chosen: list[Scored], cut: list[Scored], height: float) -> list
     of its cheapest cut in two (of `cut`). Its score: the log of the two digits' probability
     (the network's own "not two digits" is its third outcome), less `READER.pair_cost`; each
     digit's probabilities are the network's, summed over the other digit, and it is trusted as
-    far as the piece is two digits. A digit read so has no image of its own (`Prediction.image`
-    None)."""
+    far as the piece is two digits."""
     halves = {}  # first candidate -> the cheapest way to cut it in two
     for read in cut:
         if len(read.way.parts) == 2 and (read.way.first not in halves
@@ -221,7 +222,8 @@ def _pairs(pair, chosen: list[Scored], cut: list[Scored], height: float) -> list
         way = halves[read.way.first]._replace(cost=READER.pair_cost)
         trust = float(both.sum())
         scored.append(Scored(way, float(np.log(max(both[left, right], 1e-9))) - way.cost, [
-            Seen(predict.Prediction(int(digit), ten / max(trust, 1e-9), None), part.box, trust)
+            Seen(predict.Prediction(int(digit), ten / max(trust, 1e-9), None), part.box, trust,
+                 of_pair=True)
             for digit, ten, part in ((left, both.sum(1), way.parts[0]),
                                      (right, both.sum(0), way.parts[1]))]))
     return scored
@@ -241,8 +243,8 @@ def second_look(model, read: list[Seen]) -> list[Looked]:
     digit read with less than READER.second_look confidence, its readings moved a pixel each way,
     averaged. A digit that reads differently when moved a pixel was never sure (on validation
     digits this halves the wrong answers given with 90% confidence or more)."""
-    unsure = [i for i, s in enumerate(read) if s.prediction.confidence < READER.second_look
-              and s.prediction.image is not None]  # not one of a pair read whole
+    unsure = [i for i, s in enumerate(read)
+              if s.prediction.confidence < READER.second_look and not s.of_pair]
     moved = [np.roll(read[i].prediction.image, step, axis) for i in unsure
              for step, axis in _MOVES]
     again = iter(predict.classify(model, np.stack(moved)) if moved else [])
