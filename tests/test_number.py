@@ -107,6 +107,17 @@ def test_a_number_drawn_with_a_one_pixel_pencil_is_found(model, clean):
         assert number.read(model, picture).text == truth
 
 
+@needs_real_mnist
+def test_a_pencil_number_on_a_tilted_line_is_levelled_whole(model, clean):
+    """A 1-pixel pencil's number turned a few degrees: levelled, its faint strokes fell apart
+    into bits (read `??????7`, `??1`, or "only lines and specks"); a 3 and a 0 were dropped."""
+    for text, angle in [("307", 6), ("307", -8), ("839216", 6)]:
+        picture, truth = conditions.thin_pen(*digits_of(clean, text), np.random.default_rng(0))
+        turned = Image.fromarray(picture).rotate(angle, Image.Resampling.BILINEAR, expand=True,
+                                                 fillcolor=255)
+        assert number.read(model, turned).text == truth, (text, angle)
+
+
 def test_a_speck_beside_a_pencil_drawing_does_not_set_the_digits_height():
     """A 2-px pencil's 3 (172 px tall, 9% of its box inked) beside a solid speck: the speck
     alone counted, the digits' height came out 5 px, and the 3 was "only specks"."""
