@@ -87,6 +87,21 @@ def test_a_5_whose_bar_meets_the_top_of_its_stem_is_one_digit(model):
 
 
 @needs_real_mnist
+def test_a_5_whose_bar_starts_past_its_body_is_one_digit(model):
+    """MNIST test digit 2957, a 5 whose bar begins just past its body's last column, level with
+    its top: read `5` with its bar said to be ink left out (incomplete), under most conditions."""
+    from digitlab import data
+
+    _, (x_test, y_test) = data.load_mnist(REAL_DATA)
+    assert y_test[2957] == 5
+    for seed in range(3):
+        picture, truth = conditions.CONDITIONS["clean page"](x_test[2957:2958], y_test[2957:2958],
+                                                       np.random.default_rng(seed))
+        reading = number.read(model, picture)
+        assert (reading.text, reading.left_out) == ("5", []), seed
+
+
+@needs_real_mnist
 @pytest.mark.parametrize("condition", ["hard shadow across", "dark object at an edge",
                                        "printed form and box", "lined paper", "squared paper",
                                        "low light, JPEG 30"])
