@@ -162,7 +162,8 @@ def best_reading(model, one_digit, pair, cands: list[cutting.Candidate], amount,
     as its agreement: the share of the evidence its reading holds among all the ways to
     read those candidates (`_agreement`): two cuts that read a digit differently leave neither
     sure; where cuts competed, it is no more than `READER.whole_power` of its being whole. A
-    candidate tried cut is read whole as two digits by the `pair` network too (`_pairs`)."""
+    candidate tried cut is read whole as two digits by the `pair` network too (`_pairs`); a run
+    of one piece that it calls no two digits is trusted as one digit (`_whole`)."""
     scored = _score(model, one_digit, cutting.joins(cands, amount, labels, height), height)
     doubtful = [read for read in scored if read.way.end == read.way.first + 1 and _doubtful(
         read.way.parts[0].box, read.seen[0].prediction.confidence, read.seen[0].trust, height)]
@@ -170,7 +171,15 @@ def best_reading(model, one_digit, pair, cands: list[cutting.Candidate], amount,
     chosen = sorted(doubtful[:READER.max_split], key=lambda read: read.way.first)  # in order
     cut = _score(model, one_digit, [way for read in chosen for way in cutting.splits(
         read.way.first, read.way.parts[0], height)], height)
-    scored += cut + _pairs(pair, chosen, cut, height)
+    pairs, apart = _pairs(pair, chosen, cut, height)
+    if len(cands) == 1 and apart:
+        # A run of one piece that the pair network calls no two digits, read surely as one, is
+        # one digit, however odd its shape: the one-digit network called a flat validation 8 a
+        # fragment (0.001), and it read `?` where plain `predict` read it surely. (Read less
+        # surely, it may be a scrawl: a pencil 1 read as a 4 at 0.98.)
+        scored = [_whole(read, apart[0]) if read.seen[0].prediction.confidence
+                  >= READER.second_look else read for read in scored]
+    scored += cut + pairs
     evidence = {}  # (first, end) -> {text: the score of its best way}
     for read in scored:
         texts = evidence.setdefault((read.way.first, read.way.end), {})
@@ -192,12 +201,24 @@ def best_reading(model, one_digit, pair, cands: list[cutting.Candidate], amount,
     return Best(*best[max(best)])
 
 
-def _pairs(pair, chosen: list[Scored], cut: list[Scored], height: float) -> list[Scored]:
+def _whole(read: Scored, whole: float) -> Scored:
+    """A way that reads one candidate whole as one digit, trusted as far as `whole` if that is
+    more than the one-digit network's trust, and scored so."""
+    seen = read.seen[0]
+    trust = max(seen.trust, whole)
+    return read._replace(score=read.score + float(np.log(max(trust, 1e-9))
+                                                  - np.log(max(seen.trust, 1e-9))),
+                         seen=[seen._replace(trust=trust)])
+
+
+def _pairs(pair, chosen: list[Scored], cut: list[Scored], height: float
+           ) -> tuple[list[Scored], dict[int, float]]:
     """Each candidate in `chosen` read whole as two digits by the `pair` network, with the boxes
     of its cheapest cut in two (of `cut`). Its score: the log of the two digits' probability
     (the network's own "not two digits" is its third outcome), less `READER.pair_cost`; each
     digit's probabilities are the network's, summed over the other digit, and it is trusted as
-    far as the piece is two digits."""
+    far as the piece is two digits. And for each candidate read (by its index), the network's
+    probability that it is not two digits."""
     halves = {}  # first candidate -> the cheapest way to cut it in two
     for read in cut:
         if len(read.way.parts) == 2 and (read.way.first not in halves
@@ -205,7 +226,7 @@ def _pairs(pair, chosen: list[Scored], cut: list[Scored], height: float) -> list
             halves[read.way.first] = read.way
     chosen = [read for read in chosen if read.way.first in halves]
     if not chosen:
-        return []
+        return [], {}
     images = np.stack([at_row_scale(read.way.parts[0].ink, height, width=56) for read in chosen])
     probs = np.asarray(pair(images))
     # As `second_look` does for a digit: a pair read less surely is read again, moved a pixel
@@ -226,7 +247,7 @@ def _pairs(pair, chosen: list[Scored], cut: list[Scored], height: float) -> list
                  of_pair=True)
             for digit, ten, part in ((left, both.sum(1), way.parts[0]),
                                      (right, both.sum(0), way.parts[1]))]))
-    return scored
+    return scored, {read.way.first: float(p[100]) for read, p in zip(chosen, probs, strict=True)}
 
 
 def _agreement(texts: dict[str, float], text: str, k: int) -> float:

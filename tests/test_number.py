@@ -607,6 +607,17 @@ def test_a_lone_digit_wider_than_it_is_tall_is_one_digit(model, validation):
 
 
 @needs_real_mnist
+def test_a_lone_digit_that_is_no_two_digits_is_read_whole(model, validation):
+    """Validation 8 number 82, flat and wide, alone on a page: the one-digit network calls it a
+    fragment (0.001 a whole digit), so its cuts competed and it read `?` (plain `predict` reads
+    it 99.8% sure); the pair network says it is no two digits, and a run of one piece that is
+    no two digits is one digit."""
+    digits, labels = validation
+    reading = number.read(model, alone_on_a_page(digits[82]))
+    assert labels[82] == 8 and reading.text == "8" and reading.complete
+
+
+@needs_real_mnist
 def test_a_digit_written_flat_is_not_turned_as_a_row(model, validation):
     """Validation digits 1.6-1.9 times as wide as tall, alone on a clean page: one piece that
     long is levelled along its long axis as touching digits in a turned photo are, and turned,
