@@ -488,6 +488,23 @@ def test_the_one_digit_grid_reads_each_page_with_plain_predict_too(tmp_path, cap
                                                      "confidently_wrong": 0.0}]}) != []
 
 
+@needs_real_mnist
+def test_the_grid_says_which_sure_wrong_numbers_the_model_misreads_even_alone(clean):
+    """A stand-in model that reads every digit as a 7, 95% sure: a 3 beside a 7 reads `77`,
+    wrong and sure, and the 3 is misread alone too; two 7s are read right."""
+    def sevens(images):
+        probs = np.full((len(images), 10), 0.05 / 9, np.float32)
+        probs[:, 7] = 0.95
+        return probs
+
+    page = {"clean page": conditions.CONDITIONS["clean page"]}
+    row, = grid.measure(sevens, *digits_of(clean, "37"), 2, page, lengths=(2, 2))
+    assert (row["confidently_wrong"], row["misread_alone"]) == (1.0, 1.0)
+    row, = grid.measure(sevens, *digits_of(clean, "77"), 2, page, lengths=(2, 2))
+    assert (row["exact"], row["confidently_wrong"], row["misread_alone"]) == (1.0, 0.0, 0.0)
+    assert grid._wrong({"confidently_wrong": 0.01, "misread_alone": 0.005}) == "1.0% (0.5%)"
+
+
 def test_the_floors_follow_the_ceiling_and_hold_touching_digits_to_their_own():
     row = {"condition": "clean page", "exact": 0.92, "confidently_wrong": 0.0}
     touching = {**row, "condition": grid.TOUCHING, "exact": 0.61}
