@@ -173,10 +173,11 @@ def best_reading(model, one_digit, pair, cands: list[cutting.Candidate], amount,
         read.way.first, read.way.parts[0], height)], height)
     pairs, apart = _pairs(pair, chosen, cut, height)
     if len(cands) == 1 and apart:
-        # A run of one piece that the pair network calls no two digits, read surely as one, is
-        # one digit, however odd its shape: the one-digit network called a flat validation 8 a
-        # fragment (0.001), and it read `?` where plain `predict` read it surely. (Read less
-        # surely, it may be a scrawl: a pencil 1 read as a 4 at 0.98.)
+        # A run of one piece that the pair network calls no two digits, read as one as surely as
+        # a digit that needs no second look, is one digit, however odd its shape: the one-digit
+        # network called a flat validation 8 a fragment (0.001), and it read `?` where plain
+        # `predict` read it surely. (Read less surely, it may be a scrawl: a pencil 1 read `4`
+        # at 0.98.)
         scored = [_whole(read, apart[0]) if read.seen[0].prediction.confidence
                   >= READER.second_look else read for read in scored]
     scored += cut + pairs
