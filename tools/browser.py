@@ -89,13 +89,28 @@ def jupyter(root: Path, scratch: Path, app: str = "lab") -> Iterator[str]:
             os.killpg(server.pid, signal.SIGKILL)
 
 
+def accept_kernel(page) -> None:
+    """Answer a "Select Kernel" dialog, if one is open, with the kernel it offers, as a student
+    would: Notebook 7 once asked, on a loaded machine, for a notebook that names its kernel and
+    had said "Idle" (the dialog then took every click meant for the notebook)."""
+    dialog = page.locator(".jp-Dialog", has_text="Select Kernel")
+    if dialog.count():
+        dialog.locator(".jp-Dialog-button.jp-mod-accept").click()
+
+
 def run_cell(page, index: int) -> None:
     """Click into a code cell and press Shift+Enter, as a student runs one. A kernel that has
-    just said "Idle" may not take it yet on a loaded machine: then press again, as a student
-    would."""
+    just said "Idle" may not take it yet on a loaded machine, or a kernel dialog may stand in
+    the way: then answer it and press again, as a student would."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     prompt = page.locator(".jp-CodeCell .jp-InputPrompt").nth(index)
     for _ in range(5):
-        page.locator(".jp-CodeCell .jp-InputArea-editor").nth(index).click()
+        accept_kernel(page)
+        try:
+            page.locator(".jp-CodeCell .jp-InputArea-editor").nth(index).click(timeout=10_000)
+        except PlaywrightTimeout:  # something stands over the cell: look again
+            continue
         page.keyboard.press("Shift+Enter")
         deadline = time.time() + 10
         while time.time() < deadline:
