@@ -175,7 +175,7 @@ def best_reading(model, one_digit, pair, cands: list[cutting.Candidate], amount,
     if len(cands) == 1 and apart:
         # A run of one piece that the pair network calls no two digits, read as one as surely as
         # a digit that needs no second look, is one digit, however odd its shape: the one-digit
-        # network called a flat validation 8 a fragment (0.001), and it read `?` where plain
+        # network gave a flat validation 8 0.03 of being whole, and it read `?` where plain
         # `predict` read it surely. (Read less surely, it may be a scrawl: a pencil 1 read `4`
         # at 0.98.)
         scored = [_whole(read, apart[0]) if read.seen[0].prediction.confidence

@@ -625,10 +625,10 @@ def test_a_lone_digit_wider_than_it_is_tall_is_one_digit(model, validation):
 
 @needs_real_mnist
 def test_a_lone_digit_that_is_no_two_digits_is_read_whole(model, validation):
-    """Validation 8 number 82, flat and wide, alone on a page: the one-digit network calls it a
-    fragment (0.001 a whole digit), so its cuts competed and it read `?` (plain `predict` reads
-    it 99.8% sure); the pair network says it is no two digits, and a run of one piece that is
-    no two digits is one digit."""
+    """Validation 8 number 82, flat and wide, alone on a page: the one-digit network gives it
+    0.007 of being one whole digit, so its cuts competed and it read `83` (plain `predict` reads
+    it 99.8% sure); the pair network says it is no two digits (0.99), and a run of one piece
+    that is no two digits is one digit."""
     digits, labels = validation
     reading = number.read(model, alone_on_a_page(digits[82]))
     assert labels[82] == 8 and reading.text == "8" and reading.complete
