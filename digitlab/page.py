@@ -143,11 +143,12 @@ def digit_height(found: list[Piece]) -> float:
     """How tall the number's digits are: the height that holds the most ink, counting taller
     pieces more (a median weighted by mass times height), so that a long line of small print
     does not outvote two digits; only solid pieces count, not lines and frames, unless they
-    hold under a tenth of the ink (a number drawn with a 1-pixel pencil, beside a speck: its
-    lines and frames are gone by now)."""
+    hold under a quarter of the ink (a number drawn with a 1-pixel pencil, beside a speck, or a
+    pencil 9 beside its broken-off stem, the only piece that fills its box: its lines and
+    frames are gone by now)."""
     tall = [p for p in found if p.height >= 4]
     solid = [p for p in tall if p.mass > 0.15 * p.height * p.width]
-    if sum(p.mass for p in solid) < 0.1 * sum(p.mass for p in tall):
+    if sum(p.mass for p in solid) < 0.25 * sum(p.mass for p in tall):
         solid = tall
     if not solid:
         raise NoDigitFound("no digit found: only lines and specks")

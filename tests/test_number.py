@@ -143,6 +143,9 @@ def test_a_speck_beside_a_pencil_drawing_does_not_set_the_digits_height():
     digit = Piece(40, 200, 100, 240, 800, 3)  # a solid digit still outvotes what is left of
     corner = Piece(0, 0, 250, 250, 2000, 4)  # a frame, however much more ink that holds
     assert digit_height([digit, corner]) == 60
+    nine = Piece(177, 83, 266, 148, 721, 5)  # a 1-px pencil's 9 (12% of its box inked) and its
+    stem = Piece(199, 156, 235, 161, 117, 6)  # stem broken off, solid for its narrow box
+    assert digit_height([nine, stem]) == 89
 
 
 @needs_real_mnist
@@ -656,6 +659,18 @@ def test_a_lone_digit_drawn_with_a_one_pixel_pencil_is_one_whole_digit(model, va
     for i in (14, 21, 89, 107):
         picture, truth = conditions.thin_pen(digits[[i]], labels[[i]], np.random.default_rng(0))
         assert number.read(model, picture).text == truth, i
+
+
+@needs_real_mnist
+def test_a_pencil_digit_broken_in_two_keeps_its_own_height(model, validation):
+    """Validation 9 number 4112 in a 1-pixel pencil, its stem broken off: the stem, a straight
+    stroke that fills its narrow box, was the only "solid" piece, so it set the digits' height
+    at 36 pixels beside a 9 of 89, and the 9 read `571` or `1`, 73-100% sure."""
+    digits, labels = validation
+    for seed in (0, 1, 3):
+        picture, truth = conditions.thin_pen(digits[[4112]], labels[[4112]],
+                                             np.random.default_rng(seed))
+        assert number.read(model, picture).text == truth == "9", seed
 
 
 @needs_real_mnist
