@@ -195,9 +195,14 @@ def _ship(model, recipe: recipes.Recipe, card: dict, out: Path) -> dict:
     return card
 
 
+def shipped() -> dict[str, Path]:
+    """Each shipped network's `.keras` file, by name (looked up when asked, not at import)."""
+    return {**pretrained.MEMBERS, "one_digit": pretrained.ONE_DIGIT, "pair": pretrained.PAIR}
+
+
 def export_lite() -> list[Path]:
     """Write the reader's TFLite files from the shipped `.keras` files, one per network."""
-    sources = {**pretrained.MEMBERS, "one_digit": pretrained.ONE_DIGIT, "pair": pretrained.PAIR}
+    sources = shipped()
     for name, source in sources.items():
         saving.save_tflite(saving.load(source), pretrained.LITE[name], overwrite=True)
     return [pretrained.LITE[name] for name in sources]
@@ -206,7 +211,7 @@ def export_lite() -> list[Path]:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m tools.train_shipped", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    files = {**pretrained.MEMBERS, "one_digit": pretrained.ONE_DIGIT, "pair": pretrained.PAIR}
+    files = shipped()
     p.add_argument("--network", choices=sorted(files),
                    help="train this network alone (default: all five)")
     p.add_argument("--out", type=Path,
