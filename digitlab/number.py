@@ -33,7 +33,7 @@ from scipy import ndimage
 from digitlab import cutting, pictures, predict, preprocess
 from digitlab.config import READER
 from digitlab.ink import NoDigitFound
-from digitlab.page import closer, find_ink
+from digitlab.page import look
 
 _HELPER = ThreadPoolExecutor(1, thread_name_prefix="digit-networks")  # see `_score`
 _MOVES = ((1, 0), (-1, 0), (1, 1), (-1, 1))  # a second look: a pixel down, up, right, left
@@ -299,12 +299,7 @@ def read(model, source, min_confidence: float = READER.min_confidence, steps: bo
     pair = pretrained.pair() if pair is None else pair
     # opened once, at the closest look it may need
     picture = pictures.open_picture(source, READER.max_side, READER.row_short)
-    grey = _smaller(picture.grey, READER.side)
-    page = find_ink(grey)
-    side = closer(page, grey.shape)
-    if side and max(grey.shape) >= READER.side:  # small digits on a big page
-        grey = _smaller(picture.grey, side)
-        page = find_ink(grey)
+    grey, page = look(lambda side: _smaller(picture.grey, side), READER.side)
     row = cutting.candidates(page)
     parts = _runs(model, one_digit, pair, row)
     if row.tilt and len(row.cands) == 1:

@@ -13,6 +13,7 @@ pieces):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -60,13 +61,26 @@ def find_ink(grey: np.ndarray) -> Found:
     return Found(amount, mask, clean, labels, found, digit_height(found))
 
 
-def closer(found: Found, shape: tuple[int, int]) -> int:
-    """For a closer look at digits found shorter than `READER.min_height` in a picture of
-    `shape`: the longer side at which they are that tall (at most `READER.max_side`); 0 if they
-    are tall enough."""
-    if found.height >= READER.min_height:
-        return 0
-    return min(READER.max_side, round(max(shape) * READER.min_height / found.height))
+def look(grey_at: Callable[[int], np.ndarray], side: int) -> tuple[np.ndarray, Found]:
+    """A picture's grey at `side` pixels on its longer side (`grey_at` gives it at any side,
+    never larger than it came) and its ink (`find_ink`), looked at again closer where the
+    digits are shorter than `READER.min_height`, or where no ink stood out: a stroke a pixel
+    wide fades as a big picture shrinks (a paint program's pencil on a 1,000-pixel canvas stood
+    out nowhere at 384). At most `READER.max_side`."""
+    grey = grey_at(side)
+    try:
+        found, faded = find_ink(grey), None
+    except NoDigitFound as error:
+        found, faded = None, error
+    if faded or found.height < READER.min_height:
+        tall = READER.max_side if faded else round(
+            max(grey.shape) * READER.min_height / found.height)
+        closer = grey_at(min(READER.max_side, tall))
+        if closer.shape != grey.shape:
+            return closer, find_ink(closer)
+    if faded:
+        raise faded
+    return grey, found
 
 
 @dataclass

@@ -17,7 +17,7 @@ from PIL import Image
 from scipy import ndimage
 
 from digitlab.ink import NoDigitFound, band_width, stroke_peak
-from digitlab.page import Found, closer, find_ink
+from digitlab.page import Found, look
 from digitlab.pictures import grey_image, open_picture
 from digitlab.row import box, groups, number_row, others
 
@@ -120,13 +120,8 @@ def thicken(cropped: np.ndarray, factor: float) -> np.ndarray:
 
 def preprocess(source, return_steps: bool = False) -> np.ndarray | Steps:
     """One digit's picture as an MNIST-style 28x28 float32 image in [0, 1] (ink is 1)."""
-    picture = open_picture(source, WORK_SIDE)
-    grey = enlarged(picture.grey)
-    found = find_ink(grey)  # the number reader's finder: the same ink, lines and frames out
-    side = closer(found, grey.shape)
-    if side and picture.scale > 1:  # a small digit on a big page, opened again at that size
-        grey = open_picture(source, side).grey
-        found = find_ink(grey)
+    # the number reader's finder: the same ink, lines and frames out, looked at as closely
+    grey, found = look(lambda side: enlarged(open_picture(source, side).grey), WORK_SIDE)
     cleaned = the_digit(found)
     cropped = crop(cleaned)
     digit = to_mnist(cropped)

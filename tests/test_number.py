@@ -123,6 +123,16 @@ def test_a_number_drawn_with_a_one_pixel_pencil_is_found(model, clean):
 
 
 @needs_real_mnist
+def test_a_long_pencil_number_on_a_wide_page_is_found(model, clean):
+    """Nine or ten digits drawn with a 1-pixel pencil, about 2,000 pixels across: shrunk to the
+    reader's working size, its lines faded into the paper, and "no ink stands out" (11
+    validation numbers in 200)."""
+    for text, seed in [("5341958109", 0), ("2041033891", 4), ("083488031", 6)]:
+        picture, truth = conditions.thin_pen(*digits_of(clean, text), np.random.default_rng(seed))
+        assert number.read(model, picture).text == truth, (text, seed)
+
+
+@needs_real_mnist
 def test_a_pencil_number_on_a_tilted_line_is_levelled_whole(model, clean):
     """A 1-pixel pencil's number turned a few degrees: levelled, its faint strokes fell apart
     into bits (read `??????7`, `??1`, or "only lines and specks"); a 3 and a 0 were dropped."""
