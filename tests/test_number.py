@@ -764,8 +764,9 @@ def test_digits_written_small_at_either_end_are_read(model, clean, text, heights
 
 
 def test_digits_drawn_anew_are_held_to_the_models_reading_of_them_not_of_mnists():
-    """A condition that writes the digits in another hand (fonts) gets its own ceiling: what the
-    digit model reads of the digits as drawn, which its floor then follows."""
+    """A condition that writes the digits in another hand (fonts), or draws them so that they
+    change (a 1-pixel pencil), gets its own ceiling: what the digit model reads of the digits
+    as drawn, which its floor then follows."""
     def bright_sevens(images):
         """A stand-in digit model: a bright field is a sure 7, a dark one a sure 1."""
         probs = np.full((len(images), 10), 0.01, np.float32)
@@ -777,6 +778,17 @@ def test_digits_drawn_anew_are_held_to_the_models_reading_of_them_not_of_mnists(
     row, = grid.measure(bright_sevens, dark, sevens, 3, {"bright": drawn_bright})
     assert (row["ceiling"], row["ceiling_without_question_marks"]) == (1, 1)
     assert grid.ceiling(bright_sevens, dark, sevens, 3) == (0, 0)  # MNIST's own digits: 1s
+    # A condition that changes MNIST's digits as it draws them (a 1-pixel pencil keeps no filled
+    # loop): its pages are of MNIST's digits, its ceiling what the model reads of each alone so.
+    pages = []
+    def page(ds, ys, rng):
+        pages.append(ds.copy())
+        return np.full((40, 40), 255, np.uint8), "".join(map(str, ys))  # blank: nothing read
+    drawn = conditions.Drawn(page, lambda ds, rng: np.full_like(ds, 255))
+    row, = grid.measure(bright_sevens, dark, sevens, 3, {"pencil": drawn})
+    assert (row["ceiling"], row["ceiling_without_question_marks"]) == (1, 1)
+    assert len(pages) == 3 and not any(p.any() for p in pages)  # MNIST's (dark) digits
+    assert isinstance(conditions.CONDITIONS["1-px pencil, paint program"], conditions.Drawn)
     fonts = {"condition": "handwriting fonts", "exact": 0.72, "confidently_wrong": 0.0}
     assert grid.missed({"ceiling": 0.95, "rows": [{**fonts, "ceiling": 0.74}]}) == []
     assert grid.missed({"ceiling": 0.95, "rows": [{**fonts, "ceiling": 0.76}]}) != []

@@ -20,7 +20,7 @@ from PIL import Image, ImageDraw, ImageFont
 from scipy import ndimage
 
 from tools.handwriting import FONTS, VALIDATION_FONTS, font_digits
-from tools.number_pages import HEIGHT, PAPER, SIZES, page, pencil, photo, write
+from tools.number_pages import HEIGHT, PAPER, SCALE, SIZES, page, pencil, photo, write
 
 Picture = np.ndarray | Image.Image | bytes
 Condition = Callable[[np.ndarray, np.ndarray, np.random.Generator], tuple[Picture, str]]
@@ -237,6 +237,32 @@ def thin_pen(digits, labels, rng):
     return pencil(sheet, rng), written.text
 
 
+class Drawn(NamedTuple):
+    """A condition that pictures MNIST's digits in a way that changes them (`page`), with
+    `alone`: each digit so drawn on its own (digits, rng -> MNIST-like fields). What the digit
+    model can read of its numbers is what it reads of those, not of MNIST's."""
+
+    page: Condition
+    alone: Callable[[np.ndarray, np.random.Generator], np.ndarray]
+
+    def __call__(self, digits, labels, rng):
+        return self.page(digits, labels, rng)
+
+
+def pencil_alone(digits, rng):
+    """Each digit as a 1-pixel pencil draws it (`pencil`: its middle line, one to three times
+    the page's size), alone, through plain `predict`'s preprocessing. A pencil line keeps no
+    filled loop: a fat 8's upper loop, drawn as one stroke, is a 6's."""
+    from digitlab import preprocess
+
+    fields = []
+    for digit in digits:
+        ink = np.asarray(Image.fromarray(np.pad(digit, 4)).resize(
+            (36 * SCALE, 36 * SCALE), Image.Resampling.BICUBIC), np.float32) / 255
+        fields.append(np.round(preprocess.preprocess(pencil(ink, rng)) * 255).astype(np.uint8))
+    return np.stack(fields)
+
+
 class Redrawn(NamedTuple):
     """A condition that writes the digits anew in another hand (`hand`: digits, labels, rng ->
     MNIST-like fields) before `page` pictures them: what the digit model can read of its
@@ -292,7 +318,7 @@ CONDITIONS: dict[str, Condition] = {
     "mixed sizes, up to 3 times": mixed_sizes,
     "small, shadowed, on a big page": small_in_shadow,
     "12 MP phone photo": phone_photo,
-    "1-px pencil, paint program": thin_pen,
+    "1-px pencil, paint program": Drawn(thin_pen, pencil_alone),
     "handwriting fonts": in_fonts(FONTS),
 }
 

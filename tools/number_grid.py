@@ -21,7 +21,7 @@ import numpy as np
 
 from digitlab.config import READER
 from tools.conditions import split_digits
-from tools.number_conditions import CONDITIONS, Condition, Redrawn, conditions, numbers
+from tools.number_conditions import CONDITIONS, Condition, Drawn, Redrawn, conditions, numbers
 
 CONFIDENT = 0.9  # a wrong number read at least this surely is the worst outcome
 # Floors, per condition (issue 41): exact within 3 points of the digit model's ceiling, touching
@@ -41,7 +41,8 @@ def measure(model, digits, labels, count: int, chosen: dict[str, Condition] = CO
     """Per condition: exact numbers, digits right, numbers said to be incomplete (a "?", or ink
     left out), and numbers read wrong, complete, with confidence of at least 90%; for numbers
     of one digit, also the share plain `predict` reads exactly (its digit, sure enough not to
-    answer "?"); for a condition that redraws the digits in another hand, its own `ceiling`."""
+    answer "?"); for a condition that draws the digits anew (in another hand, or a pencil that
+    changes them), its own `ceiling`."""
     from tqdm.auto import tqdm
 
     from digitlab import number as reader
@@ -55,13 +56,16 @@ def measure(model, digits, labels, count: int, chosen: dict[str, Condition] = CO
         rng = np.random.default_rng(seed)
         exact = share = unsure = wrong = plain = misread = 0
         alone = 0  # pages whose number is a digit alone (a minus sign is not `predict`'s)
-        redrawn = []  # the numbers' digits as a Redrawn condition writes them
-        for ds, ys in numbers(digits, labels, count, seed, lengths):
+        redrawn = []  # the numbers' digits as a Redrawn or Drawn condition draws them
+        aside = np.random.default_rng([seed, 1])  # a Drawn condition's digits alone: its pages
+        for ds, ys in numbers(digits, labels, count, seed, lengths):  # stay as they were
             if isinstance(render, Redrawn):  # the digits as it writes them set its own ceiling
                 redrawn.append((render.hand(ds, ys, rng), ys))
                 picture, truth = render.page(*redrawn[-1], rng)
             else:
                 picture, truth = render(ds, ys, rng)
+                if isinstance(render, Drawn):
+                    redrawn.append((render.alone(ds, aside), ys))
             try:
                 got = reader.read(model, picture, min_confidence=sure)
                 text, confidence, complete = got.text, got.confidence, got.complete

@@ -74,8 +74,9 @@ SECTIONS = [
              "--figure docs/results/numbers.png --json docs/results/numbers-test.json",
              "python -m tools.number_grid --split validation "
              "--json docs/results/numbers-validation.json"),
-            "numbers of 2 to 10 MNIST test digits (in the last condition, the same digits set "
-            "in handwriting fonts), 200 under each condition, read by `digitlab predict "
+            "numbers of 2 to 10 MNIST test digits (in the last two conditions, the same digits "
+            "drawn again: with a 1-pixel pencil, set in handwriting fonts), 200 under each "
+            "condition, read by `digitlab predict "
             "--number`'s reader; the reader was tuned on numbers of validation digits (seed 0).",
             lambda test, validation: _numbers(test, validation), "results/numbers.png"),
     Section("One digit alone on a page",
