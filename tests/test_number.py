@@ -792,6 +792,11 @@ def test_digits_drawn_anew_are_held_to_the_models_reading_of_them_not_of_mnists(
     fonts = {"condition": "handwriting fonts", "exact": 0.72, "confidently_wrong": 0.0}
     assert grid.missed({"ceiling": 0.95, "rows": [{**fonts, "ceiling": 0.74}]}) == []
     assert grid.missed({"ceiling": 0.95, "rows": [{**fonts, "ceiling": 0.76}]}) != []
+    alone = {**fonts, "exact": 0.95, "plain_predict": 0.93}  # one digit: 99%, or its ceiling
+    assert grid.missed({"lengths": [1, 1], "rows": [{**alone, "ceiling": 0.95}]}) == []
+    assert grid.missed({"lengths": [1, 1], "rows": [{**alone, "ceiling": 0.96}]}) != []
+    assert grid.missed({"lengths": [1, 1], "rows": [{**alone, "ceiling": 0.95,
+                                                     "plain_predict": 0.96}]}) != []
     assert "whose digits are drawn anew" in grid.table(
         {"ceiling": 0.95, "ceiling_without_question_marks": 0.97, "mean": 0.72,
          "rows": [{**fonts, "numbers": 3, "digits": 0.9, "unsure": 0.2, "ceiling": 0.74,

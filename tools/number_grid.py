@@ -171,8 +171,8 @@ def _one_digit(saved: dict) -> bool:
 def missed(saved: dict) -> list[str]:
     """The conditions below their floors (empty: every floor met)."""
     def floor(row: dict) -> float:
-        if _one_digit(saved):
-            return ONE_DIGIT_FLOOR
+        if _one_digit(saved):  # digits drawn anew: no more than the model reads of them
+            return min(ONE_DIGIT_FLOOR, row.get("ceiling", 1.0))
         if row["condition"] == TOUCHING:
             return TOUCHING_FLOOR
         return row.get("ceiling", saved["ceiling"]) - BELOW_CEILING  # its own, if redrawn
@@ -215,8 +215,8 @@ def table(saved: dict) -> str:
                   f"model's reading of those digits alone: {row['ceiling']:.1%} "
                   f"({row['ceiling_without_question_marks']:.1%}). "
                   for row in saved["rows"] if "ceiling" in row)
-        + (f"Floors, per condition: {ONE_DIGIT_FLOOR:.0%} exact and no fewer than plain "
-           "`predict` reads"
+        + (f"Floors, per condition: {ONE_DIGIT_FLOOR:.0%} exact (or its own ceiling, if lower) "
+           "and no fewer than plain `predict` reads"
            if plain else
            f"Floors, per condition: exact within {BELOW_CEILING:.0%} of the ceiling (touching "
            f"digits {TOUCHING_FLOOR:.0%})")
