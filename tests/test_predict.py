@@ -138,8 +138,8 @@ def test_a_small_digit_on_a_big_page_is_looked_at_closer(model, mnist_test):
 @needs_real_mnist
 def test_a_digit_drawn_with_a_one_pixel_pencil_on_a_big_canvas_is_found(model, mnist_test):
     """A paint program's 1-pixel pencil on a canvas 1,000 or 2,000 pixels square: shrunk to
-    the working size, its lines faded into the paper, and both readers said "no ink stands
-    out from the paper" (plain `predict` of 4 test digits in 5 at 1,000 pixels)."""
+    the working size, its lines faded into the paper, and "no ink stands out from the paper"
+    (plain `predict` of 4 test digits in 5 at 1,000 pixels, both readers of all 5 at 2,000)."""
     from skimage.morphology import skeletonize
 
     x_test, y_test = mnist_test
