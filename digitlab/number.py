@@ -299,7 +299,9 @@ def read(model, source, min_confidence: float = READER.min_confidence, steps: bo
     pair = pretrained.pair() if pair is None else pair
     # opened once, at the closest look it may need
     picture = pictures.open_picture(source, READER.max_side, READER.row_short)
-    grey, page = look(lambda side: _smaller(picture.grey, side), READER.side)
+    grey = _smaller(picture.grey, READER.side)
+    grey, page = look(grey, (lambda side: _smaller(picture.grey, side))
+                      if grey.shape != picture.grey.shape else None)  # shrunk: closer may help
     row = cutting.candidates(page)
     parts = _runs(model, one_digit, pair, row)
     if row.tilt and len(row.cands) == 1:

@@ -61,23 +61,23 @@ def find_ink(grey: np.ndarray) -> Found:
     return Found(amount, mask, clean, labels, found, digit_height(found))
 
 
-def look(grey_at: Callable[[int], np.ndarray], side: int) -> tuple[np.ndarray, Found]:
-    """A picture's grey at `side` pixels on its longer side (`grey_at` gives it at any side,
-    never larger than it came) and its ink (`find_ink`), looked at again closer where the
-    digits are shorter than `READER.min_height`, or where no ink stood out: a stroke a pixel
-    wide fades as a big picture shrinks (a paint program's pencil on a 1,000-pixel canvas stood
-    out nowhere at 384). At most `READER.max_side`."""
-    grey = grey_at(side)
+def look(grey: np.ndarray, closer_at: Callable[[int], np.ndarray] | None
+         ) -> tuple[np.ndarray, Found]:
+    """A picture's ink (`find_ink`) in `grey`, looked at again closer where the digits are
+    shorter than `READER.min_height`, or where no ink stood out: a stroke a pixel wide fades as
+    a big picture shrinks (a paint program's pencil on a 1,000-pixel canvas stood out nowhere
+    at 384). `closer_at` gives the picture at a longer side (at most its own, and at most
+    `READER.max_side`); None where `grey` is the picture at its own size. The grey looked at,
+    and its ink."""
     try:
         found, faded = find_ink(grey), None
     except NoDigitFound as error:
         found, faded = None, error
-    if faded or found.height < READER.min_height:
+    if closer_at is not None and (faded or found.height < READER.min_height):
         tall = READER.max_side if faded else round(
             max(grey.shape) * READER.min_height / found.height)
-        closer = grey_at(min(READER.max_side, tall))
-        if closer.shape != grey.shape:
-            return closer, find_ink(closer)
+        grey = closer_at(min(READER.max_side, tall))
+        return grey, find_ink(grey)
     if faded:
         raise faded
     return grey, found

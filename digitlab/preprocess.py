@@ -120,8 +120,11 @@ def thicken(cropped: np.ndarray, factor: float) -> np.ndarray:
 
 def preprocess(source, return_steps: bool = False) -> np.ndarray | Steps:
     """One digit's picture as an MNIST-style 28x28 float32 image in [0, 1] (ink is 1)."""
-    # the number reader's finder: the same ink, lines and frames out, looked at as closely
-    grey, found = look(lambda side: enlarged(open_picture(source, side).grey), WORK_SIDE)
+    picture = open_picture(source, WORK_SIDE)
+    # the number reader's finder: the same ink, lines and frames out, looked at as closely (a
+    # picture shrunk to the working size is opened again, larger)
+    grey, found = look(enlarged(picture.grey), (lambda side: open_picture(source, side).grey)
+                       if picture.scale > 1 else None)
     cleaned = the_digit(found)
     cropped = crop(cleaned)
     digit = to_mnist(cropped)
