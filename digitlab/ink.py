@@ -17,9 +17,10 @@ class NoDigitFound(ValueError):
     """The picture is blank, or nearly: there is no digit in it to read."""
 
 
-def ink_map(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def ink_map(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """How much light each pixel's ink swallows, 0 (paper) to 1, against the paper around it
-    (for light ink on a dark board, mirrored), and which pixels are ink (`ink_mask`)."""
+    (for light ink on a dark board, mirrored), which pixels are ink, and which are faint ink
+    apart from it (`ink_mask`)."""
     if light_ink(grey):  # chalk on a board: mirror it
         grey = 1 - grey
     grey = ndimage.gaussian_filter(grey, 1)  # sensor noise and JPEG's blocks, smoothed away
@@ -30,12 +31,12 @@ def ink_map(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     # a clearly wider need is worth a second closing: a thin row's strokes come close.
     window = max(3, round(min(grey.shape) / 5))
     amount = _against(grey, window)
-    mask = ink_mask(amount)
+    mask, faint = ink_mask(amount)
     wider = round(3 * stroke_width(mask))
     if wider > 1.25 * window:
         amount = _against(grey, wider)
-        mask = ink_mask(amount)
-    return amount, mask
+        mask, faint = ink_mask(amount)
+    return amount, mask, faint
 
 
 def _against(grey: np.ndarray, window: int) -> np.ndarray:
@@ -107,9 +108,10 @@ def _resize(a: np.ndarray, shape: tuple[int, int], method) -> np.ndarray:
     return np.asarray(Image.fromarray(a.astype(np.float32)).resize(shape[::-1], method))
 
 
-def ink_mask(amount: np.ndarray) -> np.ndarray:
+def ink_mask(amount: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Which pixels are ink: strong ink, and the fainter ink joined to it (hysteresis), above
-    the picture's own noise."""
+    the picture's own noise; and the faint ink joined to none (a speck, or a thin stroke that
+    faded as the picture shrank)."""
     peak = stroke_peak(amount[::2, ::2])  # every other pixel: strokes are wider
     noise = grain(amount)
     if peak < max(MIN_CONTRAST, 6 * noise):
@@ -118,7 +120,7 @@ def ink_mask(amount: np.ndarray) -> np.ndarray:
     strong = np.zeros(n + 1, bool)
     strong[labels[amount > 0.5 * peak]] = True
     strong[0] = False
-    return strong[labels]
+    return strong[labels], ~strong[labels] & (labels > 0)
 
 
 def grain(flat: np.ndarray) -> float:

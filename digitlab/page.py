@@ -39,7 +39,7 @@ def find_ink(grey: np.ndarray) -> Found:
     """Steps 1 and 2: the ink's amounts, which pixels are ink, which of those are left once
     lines, frames and the tips of what reaches in at the edges are gone (with their pieces),
     and the height of the number's digits."""
-    amount, mask = ink_map(grey)
+    amount, mask, faint = ink_map(grey)
     # Lines across most of the picture first (no digit is that long), so that squared paper
     # does not pass for one piece the size of the page; then lines long for a digit.
     thin = max(2, round(min(grey.shape) / 60))
@@ -50,6 +50,15 @@ def find_ink(grey: np.ndarray) -> Found:
         clean = clean & ~np.isin(labels, [p.label for p in boxes])
         labels, found = pieces(clean)
     height = digit_height(found)
+    # A thin stroke that faded as the picture shrank seeds no ink of its own (a small 1 among
+    # big digits reached 0.47 of the strongest ink): faint ink as tall as 0.4 of a digit is ink,
+    # or that digit would be dropped in silence. Specks are shorter (a stray smudge beside a
+    # digit, taken in by a lower seed, read as a decimal point).
+    faint_labels, dim = pieces(faint)
+    tall = np.isin(faint_labels, [p.label for p in dim if p.height >= 0.4 * height])
+    if tall.any():
+        mask, clean = mask | tall, clean | tall
+        labels, found = pieces(clean)
     cleaner = remove_lines(clean, 2.5 * height, 1.6 * height, max(2, round(height / 8)))
     if (cleaner != clean).any():
         clean = cleaner
