@@ -33,6 +33,9 @@ class Reader:
     # tall, 0.5% 1.5 times); at 20, wide lone digits were cut in two (a 2 read `21`).
     wide_cost: float = 6.0
     short_cost: float = 10.0  # and per digit height it is shorter than 0.7 of the row's digits
+    # What joining a candidate to its neighbour as one digit costs: a digit seldom lies in pieces
+    # side by side, and at no cost a 1 written small just before an 8 was joined to it, read `8`
+    join_cost: float = 1.0
     cut_cost: float = 1.0  # a split's cost per stroke beyond the first that its cut goes through
     split_cost: float = 1.0  # and per quarter height the piece is narrower than its digits' width
     pair_width: float = 1.2  # two digits side by side are this wide

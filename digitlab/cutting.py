@@ -234,7 +234,8 @@ def joins(cands: list[Candidate], amount: np.ndarray, labels: np.ndarray, height
             if whole is not None:
                 way = Way(i, j, 0.0, [whole])
                 ways.append(way._replace(cost=_shape_cost(whole.box, height,
-                                                          written_small(way, height))))
+                                                          written_small(way, height))
+                                         + READER.join_cost * (j - i - 1)))
     return ways
 
 

@@ -777,6 +777,18 @@ def test_a_thin_digit_that_fades_as_the_page_shrinks_is_not_dropped(model, valid
                                             np.random.default_rng(seed))
     assert truth == "88181260" and number.read(model, picture).text == truth
 
+
+@needs_real_mnist
+def test_a_small_digit_just_before_a_larger_one_is_not_joined_to_it(model, validation):
+    """The same number written another way (seed 1): the small 1, 0.4 of the row's height, a
+    sixth of a digit's height before the large 8, was joined to it and read `8` at 1.0 (the
+    pair reads as the 8 alone does, and joining cost nothing): `8881260`, complete."""
+    digits, labels = validation
+    chosen = [3552, 4078, 1914, 4849, 4599, 1322, 4993, 2824]
+    picture, truth = conditions.mixed_sizes(digits[chosen], labels[chosen],
+                                            np.random.default_rng(1))
+    assert number.read(model, picture).text == truth
+
 def test_digits_drawn_anew_are_held_to_the_models_reading_of_them_not_of_mnists():
     """A condition that writes the digits in another hand (fonts), or draws them so that they
     change (a 1-pixel pencil), gets its own ceiling: what the digit model reads of the digits
