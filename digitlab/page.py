@@ -45,20 +45,21 @@ def find_ink(grey: np.ndarray) -> Found:
     thin = max(2, round(min(grey.shape) / 60))
     clean = remove_lines(mask, 0.5 * grey.shape[1], 0.8 * grey.shape[0], thin)
     labels, found = pieces(clean)
+    # A thin stroke that faded as the picture shrank seeds no ink of its own (a small 1 among
+    # big digits reached 0.47 of the strongest ink): faint ink as tall as 0.4 of a digit is ink,
+    # or that digit would be dropped in silence. Specks are shorter (a stray smudge beside a
+    # digit, taken in by a lower seed, read as a decimal point). Before frames are looked for:
+    # a form's box printed light is one.
+    faint_labels, dim = pieces(remove_lines(faint, 0.5 * grey.shape[1], 0.8 * grey.shape[0], thin))
+    tall = np.isin(faint_labels, [p.label for p in dim if p.height >= 0.4 * digit_height(found)])
+    if tall.any():
+        mask, clean = mask | tall, clean | tall
+        labels, found = pieces(clean)
     boxes = frames(found, labels)  # first, or a box around one digit passes for its height
     if boxes:
         clean = clean & ~np.isin(labels, [p.label for p in boxes])
         labels, found = pieces(clean)
     height = digit_height(found)
-    # A thin stroke that faded as the picture shrank seeds no ink of its own (a small 1 among
-    # big digits reached 0.47 of the strongest ink): faint ink as tall as 0.4 of a digit is ink,
-    # or that digit would be dropped in silence. Specks are shorter (a stray smudge beside a
-    # digit, taken in by a lower seed, read as a decimal point).
-    faint_labels, dim = pieces(faint)
-    tall = np.isin(faint_labels, [p.label for p in dim if p.height >= 0.4 * height])
-    if tall.any():
-        mask, clean = mask | tall, clean | tall
-        labels, found = pieces(clean)
     cleaner = remove_lines(clean, 2.5 * height, 1.6 * height, max(2, round(height / 8)))
     if (cleaner != clean).any():
         clean = cleaner
