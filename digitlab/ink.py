@@ -17,10 +17,10 @@ class NoDigitFound(ValueError):
     """The picture is blank, or nearly: there is no digit in it to read."""
 
 
-def ink_map(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def ink_map(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """How much light each pixel's ink swallows, 0 (paper) to 1, against the paper around it
-    (for light ink on a dark board, mirrored), which pixels are ink, and which are faint ink
-    apart from it (`ink_mask`)."""
+    (for light ink on a dark board, mirrored), which pixels are ink, and the faint ink apart
+    from it (`ink_mask`)."""
     if light_ink(grey):  # chalk on a board: mirror it
         grey = 1 - grey
     grey = ndimage.gaussian_filter(grey, 1)  # sensor noise and JPEG's blocks, smoothed away
@@ -108,10 +108,11 @@ def _resize(a: np.ndarray, shape: tuple[int, int], method) -> np.ndarray:
     return np.asarray(Image.fromarray(a.astype(np.float32)).resize(shape[::-1], method))
 
 
-def ink_mask(amount: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def ink_mask(amount: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
     """Which pixels are ink: strong ink, and the fainter ink joined to it (hysteresis), above
     the picture's own noise; and the faint ink joined to none (a speck, or a thin stroke that
-    faded as the picture shrank)."""
+    faded as the picture shrank), labelled in connected pieces (0: none; None where there is
+    none)."""
     peak = stroke_peak(amount[::2, ::2])  # every other pixel: strokes are wider
     noise = grain(amount)
     if peak < max(MIN_CONTRAST, 6 * noise):
@@ -120,7 +121,8 @@ def ink_mask(amount: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     strong = np.zeros(n + 1, bool)
     strong[labels[amount > 0.5 * peak]] = True
     strong[0] = False
-    return strong[labels], ~strong[labels] & (labels > 0)
+    seeded = strong[labels]
+    return seeded, np.where(seeded, 0, labels) if strong.sum() < n else None
 
 
 def grain(flat: np.ndarray) -> float:

@@ -50,10 +50,15 @@ def find_ink(grey: np.ndarray) -> Found:
     # or that digit would be dropped in silence. Specks are shorter (a stray smudge beside a
     # digit, taken in by a lower seed, read as a decimal point). Before frames are looked for:
     # a form's box printed light is one.
-    faint_labels, dim = pieces(remove_lines(faint, 0.5 * grey.shape[1], 0.8 * grey.shape[0], thin))
-    tall = np.isin(faint_labels, [p.label for p in dim if p.height >= 0.4 * digit_height(found)])
-    if tall.any():
-        mask, clean = mask | tall, clean | tall
+    dim_boxes = [] if faint is None else [
+        (i, box) for i, box in enumerate(ndimage.find_objects(faint), 1) if box]
+    least = 0.4 * digit_height(found) if dim_boxes else 0
+    tall = [i for i, (rows, _) in dim_boxes if rows.stop - rows.start >= least]
+    if tall:  # less their lines across the page, as above (what is left, as tall)
+        dim_labels, dim = pieces(remove_lines(np.isin(faint, tall), 0.5 * grey.shape[1],
+                                              0.8 * grey.shape[0], thin))
+        strokes = np.isin(dim_labels, [p.label for p in dim if p.height >= least])
+        mask, clean = mask | strokes, clean | strokes
         labels, found = pieces(clean)
     boxes = frames(found, labels)  # first, or a box around one digit passes for its height
     if boxes:
