@@ -709,7 +709,7 @@ def test_a_box_around_one_digit_is_no_digit(model, clean):
 
 
 @needs_real_mnist
-def test_a_box_whose_thin_line_fades_is_still_a_frame():
+def test_a_box_whose_thin_line_fades_is_still_a_frame(model):
     """A form's box around one test digit (a 4, number 8264), its 2-pixel line faded as the
     page shrank: taken in as faint ink after frames were looked for, its top lay on the digit,
     and plain `predict` read `7` at 39%. Faint ink is taken in first, so the box is a frame."""
@@ -719,7 +719,7 @@ def test_a_box_whose_thin_line_fades_is_still_a_frame():
     digits, labels = split_digits("test")
     boxed, truth = conditions.printed_form(digits[[8264]], labels[[8264]],
                                            np.random.default_rng(23))
-    assert str(predict.predict(pretrained.load(), boxed).digit) == truth == "4"
+    assert str(predict.predict(model, boxed).digit) == truth == "4"
 
 
 def _line(clean, text: str, gaps: list[float], height: int = 60) -> np.ndarray:
@@ -777,6 +777,8 @@ def test_digits_written_small_at_either_end_are_read(model, clean, text, heights
     assert reading.text == text, reading.text
 
 
+NUMBER_164 = [3552, 4078, 1914, 4849, 4599, 1322, 4993, 2824]  # validation digits: 88181260
+
 
 @needs_real_mnist
 @pytest.mark.parametrize("seed", [0, 22])
@@ -786,8 +788,7 @@ def test_a_thin_digit_that_fades_as_the_page_shrinks_is_not_dropped(model, valid
     and its ink (0.46-0.48 of the strongest stroke's) seeded no piece of its own, so it was
     neither read nor said to be left out."""
     digits, labels = validation
-    chosen = [3552, 4078, 1914, 4849, 4599, 1322, 4993, 2824]
-    picture, truth = conditions.mixed_sizes(digits[chosen], labels[chosen],
+    picture, truth = conditions.mixed_sizes(digits[NUMBER_164], labels[NUMBER_164],
                                             np.random.default_rng(seed))
     assert truth == "88181260" and number.read(model, picture).text == truth
 
@@ -798,10 +799,10 @@ def test_a_small_digit_just_before_a_larger_one_is_not_joined_to_it(model, valid
     sixth of a digit's height before the large 8, was joined to it and read `8` at 1.0 (the
     pair reads as the 8 alone does, and joining cost nothing): `8881260`, complete."""
     digits, labels = validation
-    chosen = [3552, 4078, 1914, 4849, 4599, 1322, 4993, 2824]
-    picture, truth = conditions.mixed_sizes(digits[chosen], labels[chosen],
+    picture, truth = conditions.mixed_sizes(digits[NUMBER_164], labels[NUMBER_164],
                                             np.random.default_rng(1))
     assert number.read(model, picture).text == truth
+
 
 def test_digits_drawn_anew_are_held_to_the_models_reading_of_them_not_of_mnists():
     """A condition that writes the digits in another hand (fonts), or draws them so that they
