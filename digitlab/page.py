@@ -42,8 +42,9 @@ def find_ink(grey: np.ndarray) -> Found:
     amount, mask, faint = ink_map(grey)
     # Lines across most of the picture first (no digit is that long), so that squared paper
     # does not pass for one piece the size of the page; then lines long for a digit.
+    across, down = 0.5 * grey.shape[1], 0.8 * grey.shape[0]
     thin = max(2, round(min(grey.shape) / 60))
-    clean = remove_lines(mask, 0.5 * grey.shape[1], 0.8 * grey.shape[0], thin)
+    clean = remove_lines(mask, across, down, thin)
     labels, found = pieces(clean)
     # A thin stroke that faded as the picture shrank seeds no ink of its own (a small 1 among
     # big digits reached 0.47 of the strongest ink): faint ink as tall as 0.4 of a digit is ink,
@@ -55,8 +56,7 @@ def find_ink(grey: np.ndarray) -> Found:
     least = 0.4 * digit_height(found) if dim_boxes else 0
     tall = [i for i, (rows, _) in dim_boxes if rows.stop - rows.start >= least]
     if tall:  # less their lines across the page, as above (what is left, as tall)
-        dim_labels, dim = pieces(remove_lines(np.isin(faint, tall), 0.5 * grey.shape[1],
-                                              0.8 * grey.shape[0], thin))
+        dim_labels, dim = pieces(remove_lines(np.isin(faint, tall), across, down, thin))
         strokes = np.isin(dim_labels, [p.label for p in dim if p.height >= least])
         mask, clean = mask | strokes, clean | strokes
         labels, found = pieces(clean)
