@@ -1,8 +1,9 @@
 """Steps 5 and 6 of `number.read`: the levelled row's pieces as candidates for characters
 (`candidates`: pieces that share their columns are one, a dot low in the row is ".", a short bar
-before it "-"), and the ways to read a run of digit candidates: each whole, two or three narrow
-neighbours joined into one digit (a digit in pieces), or a wide piece cut into 2-4 digits along
-least-ink seams; each way with its cost, for `number.best_reading` to score with the networks.
+before it "-", a blob drawn in strokes when looked at closer a digit written small), and the
+ways to read a run of digit candidates: each whole, two or three narrow neighbours joined into
+one digit (a digit in pieces), or a wide piece cut into 2-4 digits along least-ink seams; each
+way with its cost, for `number.best_reading` to score with the networks.
 """
 
 from __future__ import annotations
@@ -15,9 +16,16 @@ from scipy import ndimage
 
 from digitlab.config import READER
 from digitlab.page import Found, Piece
-from digitlab.row import SMALL, groups, left_out, level, line_of, others
+from digitlab.row import SMALL, groups, left_out, level, line_of, others, unlevelled
 
 SHORT = 0.7  # a digit shorter than this share of its row's digits' height is short for one
+# A dot or a speck at the working size may be a digit written very small (a quarter of its
+# neighbours' height is 10 pixels there, a blob): one this share of the digits' height or more,
+# this far clear of its neighbours (a stroke broken off a digit lies close), is looked at again
+# in the picture as it came, where a digit is drawn in strokes and a dot is as thick as it is
+# wide. Digits so written, in the validation numbers, were 0.16-0.30 as thick as they are
+# large; dots and specks 0.58 or more.
+TINY, CLEAR, THIN = 0.2, 0.08, 0.4
 
 
 @dataclass
@@ -27,6 +35,7 @@ class Candidate:
 
     members: list[Piece]
     kind: str = "digit"
+    small: bool = False  # a digit written small, as it stands (not cut or joined to be one)
 
     @property
     def left(self) -> int:
@@ -65,7 +74,7 @@ def _keep_marks_in_place(cands: list[Candidate], height: float) -> list[Candidat
     kept = [c for i, c in enumerate(cands) if c.kind == "digit"
             or (c.kind in (".", "small") and first < i < last)
             or (c.kind == "-" and i == first - 1 and cands[first].left - c.right < height)]
-    return [Candidate(c.members) if c.kind == "small" else c for c in kept]
+    return [Candidate(c.members, small=True) if c.kind == "small" else c for c in kept]
 
 
 class Row(NamedTuple):
@@ -81,8 +90,9 @@ class Row(NamedTuple):
     left_out: list[Piece]
 
 
-def candidates(page: Found, turn: bool = True) -> Row:
-    """Steps 4 and 5: the row levelled (if `turn`) and cut into candidates for characters."""
+def candidates(page: Found, turn: bool = True, closer: np.ndarray | None = None) -> Row:
+    """Steps 4 and 5: the row levelled (if `turn`) and cut into candidates for characters; a
+    small mark looked at again in `closer`, the picture as it came (None: `page` is it)."""
     levelled, labels, found, height, row, tilt = level(np.where(page.clean, page.amount, 0),
                                                        page.labels, page.pieces, page.height,
                                                        turn)
@@ -91,15 +101,64 @@ def candidates(page: Found, turn: bool = True) -> Row:
     cands = [Candidate(members, "digit" if any(p.label in in_row for p in members)
                        else mark(members, row_top, row_bottom, height))
              for members in groups(row, others(found, row), height)]
+    last = max(p.right for p in row)
+
+    def in_strokes(p: Piece) -> bool:
+        """Whether a piece, looked at again in `closer`, is drawn in strokes."""
+        box = unlevelled((p.left, p.top, p.right, p.bottom), page.amount.shape, levelled.shape,
+                         tilt, max(closer.shape) / max(page.amount.shape))
+        return drawn_in_strokes(closer, box)
+
+    def after_small(p: Piece) -> bool:
+        """Whether a piece after the row is a digit written very small. (Before the row, one
+        within a digit's height is a candidate; further, a printed label's letters and a
+        minus sign are drawn in strokes too.)"""
+        return p.left >= last and _apart(p, last, None, height) and in_strokes(p)
+
+    if closer is not None:  # a dot or a speck there may be a digit written very small
+        for i, c in enumerate(cands):
+            beside = (cands[i - 1].right if i else None,
+                      cands[i + 1].left if i + 1 < len(cands) else None)
+            if c.kind in (".", "") and len(c.members) == 1 \
+                    and _apart(c.members[0], *beside, height) and in_strokes(c.members[0]):
+                cands[i] = Candidate(c.members, "small")
     kept = _keep_marks_in_place([c for c in cands if c.kind], height)
     # A digit written small, or a bar, beside the row where neither belongs is not read, but
     # said: it may be a digit, or a minus sign that a stray mark kept from its place.
     read = {p.label for c in kept for p in c.members}
-    beyond = left_out(found, row, height)
+    beyond = left_out(found, row, height, after_small if closer is not None else None)
     said = {p.label for p in beyond}
     unread = [p for c in cands if c.kind in ("small", "-") for p in c.members
               if p.label not in read and p.label not in said]
     return Row(levelled, labels, height, tilt, kept, beyond + unread)
+
+
+def _apart(p: Piece, left: int | None, right: int | None, height: float) -> bool:
+    """Whether a piece is `TINY` of a digit's height or more, and `CLEAR` of the ink that ends
+    at `left` and begins at `right` beside it (None: none)."""
+    return (max(p.width, p.height) >= TINY * height
+            and (left is None or p.left - left >= CLEAR * height)
+            and (right is None or right - p.right >= CLEAR * height))
+
+
+def drawn_in_strokes(grey: np.ndarray, box: tuple[int, ...]) -> bool:
+    """Whether the mark in `box` (left, top, right, bottom) of `grey` is drawn in strokes: its
+    ink (what differs from the paper around it by half the most), in every piece that reaches
+    into the box, at its thickest under `THIN` of its size."""
+    left, top, right, bottom = box
+    margin = max(2, max(right - left, bottom - top) // 3)
+    t0, l0 = max(0, top - margin), max(0, left - margin)
+    crop = grey[t0:bottom + margin, l0:right + margin]
+    away = np.abs(crop - np.median(crop))  # chalk on a board too
+    labels, _ = ndimage.label(away > away.max() / 2)
+    inside = np.unique(labels[top - t0:bottom - t0, left - l0:right - l0])
+    ink = np.isin(labels, inside[inside > 0])
+    if not ink.any():
+        return False
+    rows, cols = np.nonzero(ink)
+    size = max(np.ptp(rows), np.ptp(cols)) + 1
+    thickest = 2 * ndimage.distance_transform_edt(np.pad(ink, 1)).max()
+    return thickest < THIN * size
 
 
 class Part(NamedTuple):
@@ -118,6 +177,7 @@ class Way(NamedTuple):
     end: int
     cost: float
     parts: list[Part]
+    small: bool = False  # one candidate read whole, a digit written small (`written_small`)
 
 
 def _ink(amount: np.ndarray, labels: np.ndarray, members: list[Piece], left: int, right: int
@@ -211,12 +271,13 @@ def _shape_cost(box: tuple[int, int, int, int], height: float, small: bool = Fal
             + (not small) * READER.short_cost * max(0.0, SHORT - (bottom - top) / height))
 
 
-def written_small(way: Way, height: float) -> bool:
-    """Whether a way reads one candidate whole, and it is short for a digit of the row's
-    (`SMALL` to `SHORT` of their height): a digit written small, which the one-digit network
-    judges at its own size (at the row's, it looks like a fragment) and no cost makes short."""
+def written_small(way: Way, cand: Candidate, height: float) -> bool:
+    """Whether a way reads one candidate, `cand`, whole, and it is short for a digit of the
+    row's (`SMALL` to `SHORT` of their height, or less where the closer look found a digit
+    written small): a digit written small, which the one-digit network judges at its own size
+    (at the row's, it looks like a fragment) and no cost makes short."""
     return len(way.parts) == 1 and way.end == way.first + 1 \
-        and SMALL * height <= way.parts[0].ink.shape[0] < SHORT * height
+        and (0 if cand.small else SMALL) * height <= way.parts[0].ink.shape[0] < SHORT * height
 
 
 def joins(cands: list[Candidate], amount: np.ndarray, labels: np.ndarray, height: float
@@ -233,9 +294,9 @@ def joins(cands: list[Candidate], amount: np.ndarray, labels: np.ndarray, height
             whole = _ink(amount, labels, [p for c in cands[i:j] for p in c.members], left, right)
             if whole is not None:
                 way = Way(i, j, 0.0, [whole])
-                ways.append(way._replace(cost=_shape_cost(whole.box, height,
-                                                          written_small(way, height))
-                                         + READER.join_cost * (j - i - 1)))
+                small = written_small(way, cands[i], height)
+                ways.append(way._replace(cost=_shape_cost(whole.box, height, small)
+                                         + READER.join_cost * (j - i - 1), small=small))
     return ways
 
 

@@ -7,7 +7,8 @@ around it, lines and frames out, the row of digit-sized pieces, the row levelled
 next two:
 
 5. the row's pieces that share most of their width are one digit (the bar of a 5, a digit cut by
-   a ruled line); a dot low between digits is ".", a short bar before the number "-";
+   a ruled line); a dot low between digits is ".", a short bar before the number "-", and a
+   blob that the picture as it came shows drawn in strokes a digit written small;
 6. a piece wider than one digit, or one that the one-digit network (`pretrained.one_digit`)
    says is no one whole digit, is cut along least-ink seams.
 
@@ -34,6 +35,7 @@ from digitlab import cutting, pictures, predict, preprocess
 from digitlab.config import READER
 from digitlab.ink import NoDigitFound
 from digitlab.page import look
+from digitlab.row import unlevelled
 
 _HELPER = ThreadPoolExecutor(1, thread_name_prefix="digit-networks")  # see `_score`
 _MOVES = ((1, 0), (-1, 0), (1, 1), (-1, 1))  # a second look: a pixel down, up, right, left
@@ -131,7 +133,7 @@ def _score(model, one_digit, ways: list[cutting.Way], height: float) -> list[Sco
     digits = np.stack([preprocess.to_mnist(k) for k in cut])
     reading = _HELPER.submit(predict.classify, model, digits)
     whole = iter(predict.classify(one_digit, np.stack([
-        at_row_scale(part.ink, part.ink.shape[0] if cutting.written_small(way, height) else height)
+        at_row_scale(part.ink, part.ink.shape[0] if way.small else height)
         for way in ways for part in way.parts])))
     read = iter(reading.result())
     scored = []
@@ -302,13 +304,14 @@ def read(model, source, min_confidence: float = READER.min_confidence, steps: bo
     grey = _smaller(picture.grey, READER.side)
     grey, page = look(grey, (lambda side: _smaller(picture.grey, side))
                       if grey.shape != picture.grey.shape else None)  # shrunk: closer may help
-    row = cutting.candidates(page)
+    closer = picture.grey if grey.shape != picture.grey.shape else None
+    row = cutting.candidates(page, closer=closer)
     parts = _runs(model, one_digit, pair, row)
     if row.tilt and len(row.cands) == 1:
         # One piece, levelled along its long axis: touching digits in a turned photo, or one
         # digit written flat, which that turns (a flat 5 read `??`). Where it is one piece as
         # it stands too (a speck beside it is no digit of it), read both ways; the surer stands.
-        flat = cutting.candidates(page, turn=False)
+        flat = cutting.candidates(page, turn=False, closer=closer)
         if len(flat.cands) == 1:
             flat_parts = _runs(model, one_digit, pair, flat)
             if _surest(flat_parts[0]) > _surest(parts[0]):
@@ -321,19 +324,19 @@ def read(model, source, min_confidence: float = READER.min_confidence, steps: bo
             for d in second_look(model, part.seen):
                 glyphs.append(Glyph(str(int(d.probabilities.argmax()))
                                     if d.confidence >= min_confidence else "?",
-                                    _box(d.box, grey.shape, levelled.shape, tilt, scale),
+                                    unlevelled(d.box, grey.shape, levelled.shape, tilt, scale),
                                     d.confidence, d.probabilities))
         else:
             box = (part.left, min(p.top for p in part.members), part.right,
                    max(p.bottom for p in part.members))
-            glyphs.append(Glyph(part.kind, _box(box, grey.shape, levelled.shape, tilt, scale),
+            glyphs.append(Glyph(part.kind, unlevelled(box, grey.shape, levelled.shape, tilt, scale),
                                 1.0))
     if not any(g.probabilities is not None for g in glyphs):
         raise NoDigitFound("no number found: no digit among the ink")
     shown = {"grey": grey, "ink": page.mask, "lines removed": page.clean, "levelled": levelled,
              "tilt": tilt, "scale": scale} if steps else {}
     return Reading("".join(g.char for g in glyphs), glyphs, shown,
-                   [_box((p.left, p.top, p.right, p.bottom), grey.shape, levelled.shape, tilt,
+                   [unlevelled((p.left, p.top, p.right, p.bottom), grey.shape, levelled.shape, tilt,
                          scale) for p in row.left_out])
 
 
@@ -368,17 +371,3 @@ def _smaller(grey: np.ndarray, side: int) -> np.ndarray:
         return grey
     size = pictures.within(grey.shape[::-1], side)
     return np.asarray(Image.fromarray(grey).resize(size, Image.Resampling.BOX))
-
-
-def _box(box, grey_shape, levelled_shape, tilt: float, scale: float) -> tuple[int, ...]:
-    """A box in the levelled picture as a box in the picture's own pixels: its corners turned
-    back and scaled up."""
-    left, top, right, bottom = box
-    corners = np.array([[top, left], [top, right], [bottom, left], [bottom, right]], float)
-    if tilt:
-        c, s = np.cos(np.radians(tilt)), np.sin(np.radians(tilt))
-        turned = (corners - (np.array(levelled_shape) - 1) / 2) @ np.array([[c, -s], [s, c]])
-        corners = turned + (np.array(grey_shape) - 1) / 2
-    corners *= scale
-    (t, le), (b, r) = corners.min(axis=0), corners.max(axis=0)
-    return int(le), int(t), int(np.ceil(r)), int(np.ceil(b))

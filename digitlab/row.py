@@ -6,6 +6,7 @@ the photo or the baseline was tilted (`level`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
@@ -126,11 +127,13 @@ def small_digit(piece: Piece, baseline: float, height: float) -> bool:
             and piece.mass > 0.15 * piece.height * piece.width)
 
 
-def left_out(found: list[Piece], row: list[Piece], height: float) -> list[Piece]:
+def left_out(found: list[Piece], row: list[Piece], height: float,
+             written_small: Callable[[Piece], bool] | None = None) -> list[Piece]:
     """The pieces on the row's line, beyond its ends, that may be digits `number_row` left out:
     digit-sized ones beyond a gap wider than it bridges (digits written far apart, a second
-    number beside the first), and a digit written small (0.3 of the digits' height or more)
-    on the row's baseline, within two digit heights of an end. Said, never dropped in silence."""
+    number beside the first), and a digit written small (0.3 of the digits' height or more, or
+    less where `written_small` says it is one) on the row's baseline, within two digit heights
+    of an end. Said, never dropped in silence."""
     in_row = {p.label for p in row}
     top, baseline = line_of(row, height)  # the full-size digits' top and feet
     top, bottom = top - 0.5 * height, baseline + 0.5 * height
@@ -139,9 +142,14 @@ def left_out(found: list[Piece], row: list[Piece], height: float) -> list[Piece]
     def near(p: Piece) -> bool:
         return first - p.right <= 2 * height if p.right <= first else p.left - last <= 2 * height
 
+    def small(p: Piece) -> bool:
+        return small_digit(p, baseline, height) or (
+            written_small is not None and abs(p.bottom - baseline) <= 0.25 * height
+            and written_small(p))
+
     return [p for p in found if p.label not in in_row and top <= (p.top + p.bottom) / 2 <= bottom
             and (p.right <= first or p.left >= last)
-            and (digit_sized(p, height) or near(p) and small_digit(p, baseline, height))]
+            and (digit_sized(p, height) or near(p) and small(p))]
 
 
 def groups(row: list[Piece], others: list[Piece], height: float) -> list[list[Piece]]:
@@ -245,3 +253,17 @@ def angle(parts: list[list[Piece]], labels: np.ndarray, height: float) -> float:
     # Longer across than up: a row of touching digits, levelled. Longer up: one upright digit
     # (a 1, a 7), which is no row and stays as it was written.
     return tilt if abs(tilt) <= 45 else 0.0
+
+
+def unlevelled(box, grey_shape, levelled_shape, tilt: float, scale: float) -> tuple[int, ...]:
+    """A box (left, top, right, bottom) in the levelled picture as a box in the picture it was
+    levelled from (of `grey_shape`), `scale` times as large: its corners turned back, scaled."""
+    left, top, right, bottom = box
+    corners = np.array([[top, left], [top, right], [bottom, left], [bottom, right]], float)
+    if tilt:
+        c, s = np.cos(np.radians(tilt)), np.sin(np.radians(tilt))
+        turned = (corners - (np.array(levelled_shape) - 1) / 2) @ np.array([[c, -s], [s, c]])
+        corners = turned + (np.array(grey_shape) - 1) / 2
+    corners *= scale
+    (t, le), (b, r) = corners.min(axis=0), corners.max(axis=0)
+    return int(le), int(t), int(np.ceil(r)), int(np.ceil(b))

@@ -777,6 +777,40 @@ def test_digits_written_small_at_either_end_are_read(model, clean, text, heights
     assert reading.text == text, reading.text
 
 
+
+@needs_real_mnist
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_digit_written_a_quarter_as_tall_is_read_between_digits_and_said_at_either_end(
+        model, clean, seed):
+    """A digit written a quarter of its neighbours' height is a blob of 10-17 pixels at the
+    working size, which passed for a decimal point or a speck: test numbers of mixed sizes
+    `574220188` read `57420188`, and `6069331447` read `069331447`, complete and sure. Looked
+    at in the picture as it came, it is drawn in strokes: read where it stands between digits
+    (not joined to its neighbour), said where it stands before or after them."""
+    small, large = 0.45, 1.7  # 0.26 of its neighbours' height
+    picture, truth = written(clean, "57249", seed, sizes=[large, large, small, large, large])
+    assert number.read(model, picture).text == truth
+    for at in (0, 4):
+        sizes = [large] * 5
+        sizes[at] = small
+        picture, truth = written(clean, "60694", seed, sizes=sizes)
+        reading = number.read(model, picture)
+        assert reading.text == truth[:at] + truth[at + 1:] and not reading.complete, at
+        (left, _, right, _), = reading.left_out
+        assert right < reading.glyphs[0].box[0] if at == 0 else left > reading.glyphs[-1].box[2]
+
+
+def test_a_dot_is_solid_and_a_digit_written_small_is_drawn_in_strokes():
+    """What tells a decimal point from a digit written very small, looked at closer: a dot is
+    as thick as it is wide, a digit's strokes (light on dark too) are a fraction of its size."""
+    yy, xx = np.mgrid[:60, :60]
+    dot = np.where((yy - 30) ** 2 + (xx - 30) ** 2 <= 36, 0.1, 0.9)
+    ring = np.where(np.abs(np.hypot(yy - 30, xx - 30) - 10) <= 1.5, 0.1, 0.9)
+    assert not cutting.drawn_in_strokes(dot, (24, 24, 37, 37))
+    assert cutting.drawn_in_strokes(ring, (18, 18, 43, 43))
+    assert cutting.drawn_in_strokes(1 - ring, (18, 18, 43, 43))  # chalk on a board
+
+
 NUMBER_164 = [3552, 4078, 1914, 4849, 4599, 1322, 4993, 2824]  # validation digits: 88181260
 
 
