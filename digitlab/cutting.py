@@ -23,8 +23,8 @@ SHORT = 0.7  # a digit shorter than this share of its row's digits' height is sh
 # neighbours' height is 10 pixels there, a blob): one this share of the digits' height or more,
 # this far clear of its neighbours (a stroke broken off a digit lies close), is looked at again
 # in the picture as it came, where a digit is drawn in strokes and a dot is as thick as it is
-# wide. Digits so written, in the validation numbers, were 0.16-0.30 as thick as they are
-# large; dots and specks 0.58 or more.
+# wide. In the validation numbers, the marks `mark` calls digits written small were 0.15-0.30
+# as thick as they are large, dots and specks 0.58 or more.
 TINY, CLEAR, THIN = 0.2, 0.08, 0.4
 
 
