@@ -777,7 +777,6 @@ def test_digits_written_small_at_either_end_are_read(model, clean, text, heights
     assert reading.text == text, reading.text
 
 
-
 @needs_real_mnist
 @pytest.mark.parametrize("seed", [0, 1])
 def test_a_digit_written_a_quarter_as_tall_is_read_between_digits_and_said_at_either_end(
