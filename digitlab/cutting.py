@@ -145,8 +145,10 @@ def drawn_in_strokes(grey: np.ndarray, box: tuple[int, ...]) -> bool:
     """Whether the mark in `box` (left, top, right, bottom) of `grey` is drawn in strokes: its
     ink (what differs from the paper around it by half the most), in every piece that reaches
     into the box, at its thickest under `THIN` of its size."""
-    left, top, right, bottom = box
-    margin = max(2, max(right - left, bottom - top) // 3)
+    margin = max(2, max(box[2] - box[0], box[3] - box[1]) // 3)
+    # turned back from a levelled row, a box at the picture's edge may reach a pixel past it
+    left, top = max(0, box[0]), max(0, box[1])
+    right, bottom = min(grey.shape[1], box[2]), min(grey.shape[0], box[3])
     t0, l0 = max(0, top - margin), max(0, left - margin)
     crop = grey[t0:bottom + margin, l0:right + margin]
     away = np.abs(crop - np.median(crop))  # chalk on a board too

@@ -808,6 +808,8 @@ def test_a_dot_is_solid_and_a_digit_written_small_is_drawn_in_strokes():
     assert not cutting.drawn_in_strokes(dot, (24, 24, 37, 37))
     assert cutting.drawn_in_strokes(ring, (18, 18, 43, 43))
     assert cutting.drawn_in_strokes(1 - ring, (18, 18, 43, 43))  # chalk on a board
+    # a box turned back from a levelled row may reach past the picture's edge
+    assert cutting.drawn_in_strokes(ring[:, 19:], (-2, 18, 24, 43))
 
 
 NUMBER_164 = [3552, 4078, 1914, 4849, 4599, 1322, 4993, 2824]  # validation digits: 88181260
