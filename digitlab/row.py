@@ -123,8 +123,13 @@ def small_digit(piece: Piece, baseline: float, height: float) -> bool:
     (no line or frame), its foot on the row's baseline (a printed label beside the number is
     not)."""
     return (SMALL * height <= piece.height <= 2.5 * height
-            and abs(piece.bottom - baseline) <= 0.25 * height
+            and _on_baseline(piece, baseline, height)
             and piece.mass > 0.15 * piece.height * piece.width)
+
+
+def _on_baseline(piece: Piece, baseline: float, height: float) -> bool:
+    """Whether a piece's foot stands on the row's baseline, within a quarter of a digit."""
+    return abs(piece.bottom - baseline) <= 0.25 * height
 
 
 def left_out(found: list[Piece], row: list[Piece], height: float,
@@ -144,8 +149,7 @@ def left_out(found: list[Piece], row: list[Piece], height: float,
 
     def small(p: Piece) -> bool:
         return small_digit(p, baseline, height) or (
-            written_small is not None and abs(p.bottom - baseline) <= 0.25 * height
-            and written_small(p))
+            written_small is not None and _on_baseline(p, baseline, height) and written_small(p))
 
     return [p for p in found if p.label not in in_row and top <= (p.top + p.bottom) / 2 <= bottom
             and (p.right <= first or p.left >= last)
